@@ -120,6 +120,17 @@ comment on table core.order_keys is
 comment on column core.order_keys.order_id is 'Order key from the shop.';
 comment on column core.order_keys.order_date is 'The order''s current order_date (its partition key).';
 
+create table core.order_item_keys (
+    order_item_id bigint primary key,
+    order_id bigint not null,
+    order_date timestamptz not null
+);
+comment on table core.order_item_keys is
+'One row per order line: makes order_item_id unique across partitions and finds its partition.';
+comment on column core.order_item_keys.order_item_id is 'Order line key from the shop.';
+comment on column core.order_item_keys.order_id is 'Order the line currently belongs to.';
+comment on column core.order_item_keys.order_date is 'The line''s current order_date (its partition key).';
+
 create table core.orders (
     order_id bigint not null,
     customer_id integer not null,

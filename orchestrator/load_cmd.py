@@ -1,0 +1,132 @@
+"""CLI commands of the load pipeline: load, render, runs, rejects."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import db
+from .config import Settings
+from .errors import RefusedInput, ShopetlError
+
+
+def cmd_load(args: argparse.Namespace, s: Settings) -> int:
+    from .load import load
+
+    if args.threshold is not None:
+        s = s.with_(reject_threshold=args.threshold)
+    try:
+        result = load(s, Path(args.folder), show_progress=False if args.json else None)
+    except RefusedInput as exc:
+        if args.json:
+            print(json.dumps({"run_id": None, "status": "refused", "files": {}, "error": str(exc)}))
+        raise
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        _print_summary(result.to_json(), result.stages)
+    if result.status != "ok":
+        print(result.error or "batch not applied", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_summary(summary: dict[str, Any], stages: dict[str, float]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"run {summary['run_id']}: {summary['status']}")
+    for col in ("file", "rows", "accepted", "rejected", "by reason"):
+        table.add_column(col, justify="right" if col in ("rows", "accepted", "rejected") else "left")
+    for key, f in summary["files"].items():
+        rejected = sum(f["rejected"].values())
+        reasons = ", ".join(f"{r}={n}" for r, n in f["rejected"].items())
+        table.add_row(key, f"{f['rows']:,}", f"{f['accepted']:,}", f"{rejected:,}", reasons)
+    console = Console()
+    console.print(table)
+    console.print(f"revenue total: {summary['revenue_total']}   duration: {summary['duration_s']:.2f} s")
+
+
+def cmd_render(args: argparse.Namespace, s: Settings) -> int:
+    from .load import Pipeline
+
+    folder = Path(args.folder) if args.folder else Path(".")
+    p = Pipeline(s, folder, show_progress=False)
+    with db.connect(p.url, autocommit=True) as ctl:
+        run = ctl.execute(
+            "select run_id, started_at from etl.runs where %s::bigint is null or run_id = %s order by run_id desc limit 1",
+            (args.run, args.run),
+        ).fetchone()
+        if run is None and args.run is not None:
+            raise ShopetlError(f"no run {args.run} in etl.runs (see `shopetl runs`)")
+        p.run_id, p.started_at = (run if run else (0, None))
+        if p.started_at is None:
+            p.started_at = ctl.execute("select now()").fetchone()[0]  # type: ignore[index]
+        if args.folder:
+            from .delivery import discover
+
+            specs = p._headers(ctl, discover(folder))
+        else:
+            specs = p._headers(ctl, {})
+    ctx: dict[str, Any] = {**p.context(specs), "first_refresh": False}
+    if args.key:
+        f = specs[args.key]
+        ctx.update(key=args.key, file_name=f.file_name, header=f.columns, columns=f.columns)
+    sys.stdout.write(p.renderer.render(args.stage, **ctx))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace, s: Settings) -> int:
+    with db.connect(db.database_url(s), autocommit=True) as conn:
+        rows = conn.execute(
+            "select run_id, status, stage, started_at, finished_at - started_at, folder, error"
+            " from etl.runs order by run_id desc limit %s",
+            (args.limit,),
+        ).fetchall()
+    for run_id, status, stage, started, took, folder, error in rows:
+        took_s = f"{took.total_seconds():.1f}s" if took else "-"
+        print(f"{run_id:>6}  {status:<8} {stage or '-':<28} {started:%Y-%m-%d %H:%M:%S}  {took_s:>8}  {folder}")
+        if error:
+            print(f"        {error}")
+    return 0
+
+
+def cmd_rejects(args: argparse.Namespace, s: Settings) -> int:
+    with db.connect(db.database_url(s), autocommit=True) as conn:
+        rows = conn.execute(
+            "select run_id, file_name, line_no, reason, detail, raw from etl.rejects"
+            " where (%(run)s::bigint is null or run_id = %(run)s) and (%(reason)s::text is null or reason = %(reason)s)"
+            " order by run_id desc, file_key, line_no limit %(limit)s",
+            {"run": args.run, "reason": args.reason, "limit": args.limit},
+        ).fetchall()
+    for run_id, file_name, line_no, reason, detail, raw in rows:
+        print(f"run {run_id} {file_name}:{line_no}: {reason}: {detail or ''}\n    {raw}")
+    return 0
+
+
+def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    p = sub.add_parser("load", help="load a delivery folder (full snapshot or incremental batch)")
+    p.add_argument("folder")
+    p.add_argument("--json", action="store_true", help="print only the run summary as JSON on stdout")
+    p.add_argument("--threshold", type=float, help="reject share that refuses a batch (default 0.05)")
+    p.set_defaults(func=cmd_load)
+
+    r = sub.add_parser("render", help="print a stage's SQL exactly as it would run (for psql)")
+    r.add_argument("stage", help="stage name, e.g. validate_orders (see sql/transforms)")
+    r.add_argument("--run", type=int, help="render for this run id (default: the latest run)")
+    r.add_argument("--folder", help="render for the headers of this delivery folder")
+    r.add_argument("--key", help="file key for per-file stages (salvage, line_numbers)")
+    r.set_defaults(func=cmd_render)
+
+    runs = sub.add_parser("runs", help="list recent runs")
+    runs.add_argument("--limit", type=int, default=20)
+    runs.set_defaults(func=cmd_runs)
+
+    rj = sub.add_parser("rejects", help="show rejected rows")
+    rj.add_argument("--run", type=int)
+    rj.add_argument("--reason")
+    rj.add_argument("--limit", type=int, default=50)
+    rj.set_defaults(func=cmd_rejects)

@@ -1,0 +1,111 @@
+{% from "_macros.sql" import record_rejects %}
+-- Stage 23: validate staged orders (data contract: orders.csv).
+-- Output: staging.orders_valid, one row per order_id (the last valid line), status canonical.
+{% set f = files["orders"] %}
+drop table if exists staging.orders_checked;
+create unlogged table staging.orders_checked as
+with
+
+staged as (
+    select
+        rec_no,
+        coalesce(line_no, rec_no + 1) as line_no,
+        staging.clean(order_id) as order_id,
+        staging.clean(customer_id) as customer_id,
+        staging.clean(order_date) as order_date,
+        staging.clean(status) as status,
+        staging.clean(payment_method) as payment_method,
+        staging.clean(shipping_address) as shipping_address,
+        staging.clean(shipping_city) as shipping_city,
+        staging.clean(shipping_state) as shipping_state,
+        staging.clean(shipping_zip) as shipping_zip,
+        staging.clean(shipping_country) as shipping_country,
+        staging.clean(processing_date) as processing_date,
+        staging.clean(shipping_date) as shipping_date,
+        staging.clean(delivery_date) as delivery_date,
+        staging.clean(total_amount) as total_amount
+    from staging.orders
+),
+
+typed_keys as (
+    select
+        staged.*,
+        case when staging.is_int(customer_id) then staging.to_int(customer_id) end as customer_id_int,
+        case
+            when staging.is_timestamp(order_date) then staging.to_timestamp_utc(order_date)
+        end as order_date_utc
+    from staged
+),
+
+checked as (
+    select
+        s.*,
+        coalesce(
+            case when s.order_id is null then 'missing_required:order_id is empty' end,
+            case when s.customer_id is null then 'missing_required:customer_id is empty' end,
+            case when s.order_date is null then 'missing_required:order_date is empty' end,
+            case when s.status is null then 'missing_required:status is empty' end,
+            case when not staging.is_bigint(s.order_id) then 'bad_type:order_id is not an integer' end,
+            case when s.customer_id_int is null then 'bad_type:customer_id is not an integer' end,
+            case when s.order_date_utc is null then 'bad_type:order_date is not a timestamp' end,
+            case
+                when not staging.is_timestamp(s.processing_date)
+                    then 'bad_type:processing_date is not a timestamp'
+            end,
+            case when not staging.is_timestamp(s.shipping_date) then 'bad_type:shipping_date is not a timestamp' end,
+            case when not staging.is_timestamp(s.delivery_date) then 'bad_type:delivery_date is not a timestamp' end,
+            case
+                when not staging.is_money(s.total_amount)
+                    then 'bad_type:total_amount is not money (2 places at most)'
+            end,
+            case
+                when s.order_date_utc < '2000-01-01 00:00:00+00'
+                    then 'out_of_range:order_date is before 2000-01-01'
+            end,
+            case
+                when s.order_date_utc > {{ started_at | lit }} + interval '1 day'
+                    then 'out_of_range:order_date is more than one day after the load started'
+            end,
+            case when staging.to_status(s.status) is null then 'bad_value:status ' || s.status || ' is unknown' end,
+            case
+                when known.customer_id is null and new.customer_id is null
+                    then 'orphan:customer_id ' || s.customer_id || ' is no loaded or accepted customer'
+            end
+        ) as problem
+    from typed_keys as s
+    left join core.customers as known on s.customer_id_int = known.customer_id
+    left join staging.customers_valid as new on s.customer_id_int = new.customer_id
+)
+
+select * from checked;
+
+{{ record_rejects(f, run_id) }};
+
+drop table if exists staging.orders_valid;
+create unlogged table staging.orders_valid as
+select distinct on (order_id_int)
+    rec_no,
+    line_no,
+    order_id_int as order_id,
+    customer_id_int::integer as customer_id,
+    order_date_utc as order_date,
+    staging.to_status(status) as status,
+    payment_method,
+    shipping_address,
+    shipping_city,
+    shipping_state,
+    shipping_zip,
+    shipping_country,
+    staging.to_timestamp_utc(processing_date) as processing_date,
+    staging.to_timestamp_utc(shipping_date) as shipping_date,
+    staging.to_timestamp_utc(delivery_date) as delivery_date,
+    total_amount::numeric(14, 2) as total_amount
+from (
+    select
+        *,
+        staging.to_int(order_id) as order_id_int
+    from staging.orders_checked
+    where problem is null
+) as valid_lines
+order by order_id_int asc, line_no desc;
+create unique index on staging.orders_valid (order_id);
