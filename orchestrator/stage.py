@@ -130,31 +130,34 @@ def frame_records(stream: io.BufferedIOBase, first_line: int = 2) -> Iterator[tu
     pending: deque[tuple[int, bytes]] = deque()
     line_no = first_line - 1
 
-    def lines() -> Iterator[tuple[int, bytes]]:
+    def next_line() -> tuple[int, bytes] | None:
         nonlocal line_no
-        while True:
-            if pending:
-                yield pending.popleft()
-                continue
-            line = stream.readline()
-            if not line:
-                return
-            line_no += 1
-            yield line_no, line
+        if pending:
+            return pending.popleft()
+        line = stream.readline()
+        if not line:
+            return None
+        line_no += 1
+        return line_no, line
+
+    def give_back_all_but_first(buf: list[tuple[int, bytes]]) -> tuple[int, bytes]:
+        # a stray quote: the first line is a record of its own (it will be malformed),
+        # and framing resumes on the line after it
+        pending.extendleft(reversed(buf[1:]))
+        return buf[0][0], buf[0][1].rstrip(b"\r\n")
 
     buf: list[tuple[int, bytes]] = []
     quotes = 0
-    source = lines()
     while True:
-        item = next(source, None)
+        item = next_line()
         if item is None:
-            if buf:
-                if quotes % 2 and len(buf) > 1:  # unterminated quote: give back all but the first line
-                    pending.extend(buf[1:])
-                    yield buf[0][0], buf[0][1].rstrip(b"\r\n")
-                    buf, quotes = [], 0
-                    continue
-                yield buf[0][0], b"".join(b for _, b in buf).rstrip(b"\r\n")
+            if not buf:
+                return
+            if quotes % 2 and len(buf) > 1:
+                yield give_back_all_but_first(buf)
+                buf, quotes = [], 0
+                continue
+            yield buf[0][0], b"".join(b for _, b in buf).rstrip(b"\r\n")
             return
         buf.append(item)
         quotes += item[1].count(b'"')
@@ -162,8 +165,7 @@ def frame_records(stream: io.BufferedIOBase, first_line: int = 2) -> Iterator[tu
             yield buf[0][0], b"".join(b for _, b in buf).removesuffix(b"\n").removesuffix(b"\r")
             buf, quotes = [], 0
         elif len(buf) >= MAX_RECORD_LINES:
-            pending.extend(buf[1:])
-            yield buf[0][0], buf[0][1].rstrip(b"\r\n")
+            yield give_back_all_but_first(buf)
             buf, quotes = [], 0
 
 
