@@ -66,7 +66,14 @@ class LoadResult:
 class _FileSpec:
     key: str
     file_name: str
+    #: staging column of each header column, in file order (unknown ones are _extra_N)
     columns: list[str]
+    #: the contract's columns the header lacks (optional ones: they stage as NULL)
+    absent: list[str]
+
+    @property
+    def table_columns(self) -> list[str]:
+        return self.columns + self.absent
 
 
 class Pipeline:
@@ -179,7 +186,7 @@ class Pipeline:
             names = [n for n, _ in contract[key]]
             f = files.get(key)
             if f is None:
-                specs[key] = _FileSpec(key, f"{key}.csv", names)
+                specs[key] = _FileSpec(key, f"{key}.csv", names, [])
                 continue
             header = read_header(f)
             missing = [n for n, required in contract[key] if required and n not in header]
@@ -188,7 +195,8 @@ class Pipeline:
             for n in header:
                 if n not in names:
                     log.warning("%s: column '%s' is not in the data contract; it is ignored", f.name, n)
-            specs[key] = _FileSpec(key, f.name, staging_columns(header, names))
+            columns = staging_columns(header, names)
+            specs[key] = _FileSpec(key, f.name, columns, [n for n in names if n not in columns])
         if problems:
             raise RefusedInput(
                 "refused: " + "; ".join(problems) + ". A required column is missing, so nothing of this batch"

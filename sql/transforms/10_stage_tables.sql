@@ -7,7 +7,7 @@ drop table if exists staging.{{ f.key }};
 create unlogged table staging.{{ f.key }} (
     rec_no bigint generated always as identity,
     line_no bigint,
-{%- for c in f.columns %}
+{%- for c in f.table_columns %}
     {{ c | ident }} text{{ "," if not loop.last }}
 {%- endfor %}
 );
