@@ -22,11 +22,11 @@ demo: install
 
 ## make test: install and run the whole test suite (lint included) against real PostgreSQL
 test: install
-	$(BIN)/sqlfluff lint sql --processes 2
+	$(BIN)/sqlfluff lint sql
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/sqlfluff lint sql --processes 2
+	$(BIN)/sqlfluff lint sql
 
 bench: install
 	$(BIN)/python bench/run.py --scale 1.0

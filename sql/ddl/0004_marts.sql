@@ -119,7 +119,7 @@ select
     sum(orders)::bigint as order_lines,
     sum(revenue) as revenue
 from marts.daily_category_sales
-group by 1, 2
+group by date_trunc('month', sales_date), category_id
 with no data;
 create unique index monthly_category_sales_key on marts.monthly_category_sales (month_start, category_id);
 comment on materialized view marts.monthly_category_sales is

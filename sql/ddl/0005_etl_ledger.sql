@@ -30,7 +30,7 @@ create table etl.run_files (
     file_name text not null,
     size_bytes bigint not null,
     sha256 text,
-    header text [] not null,
+    header text[] not null,
     staged_rows bigint,
     physical_lines bigint,
     primary key (run_id, file_key)

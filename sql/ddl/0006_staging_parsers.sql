@@ -152,7 +152,7 @@ comment on function staging.to_status(text) is
 -- Only for lines COPY could not take (the salvage path): split one CSV record (RFC 4180)
 -- into its fields. Returns NULL when the quoting is broken.
 create function staging.csv_fields(p_record text)
-returns text []
+returns text[]
 language sql
 immutable
 parallel safe

@@ -14,7 +14,8 @@ comment on table etl.contract_columns is 'Columns of each delivered file per the
 comment on column etl.contract_columns.file_key is 'File (entity) key, e.g. orders for orders.csv.';
 comment on column etl.contract_columns.position is 'Position in the shop''s export (header order is free).';
 comment on column etl.contract_columns.column_name is 'Header name.';
-comment on column etl.contract_columns.data_type is 'Contract type: int, bigint, money, decimal, ts, bool, text, email, status.';
+comment on column etl.contract_columns.data_type is
+'Contract type: int, bigint, money, decimal, ts, bool, text, email, status.';
 comment on column etl.contract_columns.is_required is 'Required columns must be in the header and non-empty.';
 
 insert into etl.contract_columns (file_key, position, column_name, data_type, is_required) values

@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 -- Stage 10: the staging tables for one run. Every delivered column arrives as text, as it
 -- was written; rec_no keeps the file order, line_no the physical line where a record starts
 -- (filled when records span lines or were salvaged; otherwise it is rec_no + 1, the header
@@ -19,3 +20,4 @@ create unlogged table staging.{{ f.key }}_raw (
     raw text not null
 );
 {% endfor %}
+-- noqa: enable=LT02

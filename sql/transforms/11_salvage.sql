@@ -1,3 +1,4 @@
+-- noqa: disable=LT02
 -- Stage 11: records COPY could not take, for one file. The orchestrator framed the file into
 -- records (by line and quote balance) in staging.{{ key }}_raw; here each record is split as
 -- CSV. A record that is not valid UTF-8, whose quoting is broken or whose number of fields
@@ -29,12 +30,22 @@ select
 from raw_records
 where not utf8_ok or fields is null or cardinality(fields) <> {{ header | length }};
 
-insert into staging.{{ key }} (line_no, {% for c in header %}{{ c | ident }}{{ ", " if not loop.last }}{% endfor %})
+insert into staging.{{ key }} (
+    line_no,
+    {%- for c in header %}
+        {{ c | ident }}{{ "," if not loop.last }}
+    {%- endfor %}
+)
 select
     line_no,
 {%- for c in header %}
     fields[{{ loop.index }}]{{ "," if not loop.last }}
 {%- endfor %}
-from (select line_no, utf8_ok, staging.csv_fields(raw) as fields from staging.{{ key }}_raw) as parsed
+from (select
+    line_no,
+    utf8_ok,
+    staging.csv_fields(raw) as fields
+from staging.{{ key }}_raw) as parsed
 where utf8_ok and cardinality(fields) = {{ header | length }}
 order by line_no;
+-- noqa: enable=LT02

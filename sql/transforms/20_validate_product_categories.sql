@@ -23,11 +23,11 @@ checked as (
     select
         staged.*,
         coalesce(
-            case when category_id is null then 'missing_required:category_id is empty' end,
-            case when name is null then 'missing_required:name is empty' end,
-            case when not staging.is_int(category_id) then 'bad_type:category_id is not an integer' end,
-            case when not staging.is_int(parent_id) then 'bad_type:parent_id is not an integer' end,
-            case when not staging.is_timestamp(created_at) then 'bad_type:created_at is not a timestamp' end
+            case when staged.category_id is null then 'missing_required:category_id is empty' end,
+            case when staged.name is null then 'missing_required:name is empty' end,
+            case when not staging.is_int(staged.category_id) then 'bad_type:category_id is not an integer' end,
+            case when not staging.is_int(staged.parent_id) then 'bad_type:parent_id is not an integer' end,
+            case when not staging.is_timestamp(staged.created_at) then 'bad_type:created_at is not a timestamp' end
         ) as problem
     from staged
 )
@@ -61,17 +61,24 @@ set problem = 'orphan:parent_id ' || c.parent_id || ' is no loaded or accepted c
 from (
     with recursive
     merged as (
-        select category_id, parent_id from staging.product_categories_candidates
+        select
+            category_id,
+            parent_id
+        from staging.product_categories_candidates
         union all
-        select k.category_id, k.parent_id
+        select
+            k.category_id,
+            k.parent_id
         from core.product_categories as k
         where not exists (
-            select 1 from staging.product_categories_candidates as n where n.category_id = k.category_id
+            select 1 from staging.product_categories_candidates as n
+            where n.category_id = k.category_id
         )
     ),
 
     reachable as (
-        select category_id from merged where parent_id is null
+        select category_id from merged
+        where parent_id is null
         union
         select m.category_id
         from merged as m
@@ -80,7 +87,10 @@ from (
 
     select n.rec_no
     from staging.product_categories_candidates as n
-    where not exists (select 1 from reachable as r where r.category_id = n.category_id)
+    where not exists (
+        select 1 from reachable as r
+        where r.category_id = n.category_id
+    )
 ) as orphans
 where c.rec_no = orphans.rec_no;
 

@@ -30,15 +30,17 @@ checked as (
     select
         staged.*,
         coalesce(
-            case when customer_id is null then 'missing_required:customer_id is empty' end,
-            case when email is null then 'missing_required:email is empty' end,
-            case when not staging.is_int(customer_id) then 'bad_type:customer_id is not an integer' end,
+            case when staged.customer_id is null then 'missing_required:customer_id is empty' end,
+            case when staged.email is null then 'missing_required:email is empty' end,
+            case when not staging.is_int(staged.customer_id) then 'bad_type:customer_id is not an integer' end,
             case
-                when not staging.is_timestamp(registration_date)
+                when not staging.is_timestamp(staged.registration_date)
                     then 'bad_type:registration_date is not a timestamp'
             end,
-            case when not staging.is_timestamp(last_login) then 'bad_type:last_login is not a timestamp' end,
-            case when not staging.is_email(email) then 'bad_value:email needs exactly one @ with a dot after it' end
+            case when not staging.is_timestamp(staged.last_login) then 'bad_type:last_login is not a timestamp' end,
+            case
+                when not staging.is_email(staged.email) then 'bad_value:email needs exactly one @ with a dot after it'
+            end
         ) as problem
     from staged
 )
@@ -78,16 +80,24 @@ set problem = 'duplicate:email ' || c.email || ' is held by customer ' || dup.ho
 from (
     with
     claims as (
-        select k.email, k.customer_id, 0 as batch_order, 0::bigint as line_no
+        select
+            k.email,
+            k.customer_id,
+            0 as batch_order,
+            0::bigint as line_no
         from core.customers as k
         where
-            k.email in (select email from staging.customers_candidates)
+            k.email in (select candidate.email from staging.customers_candidates as candidate)
             and not exists (
                 select 1 from staging.customers_candidates as n
                 where n.customer_id = k.customer_id and n.email <> k.email
             )
         union all
-        select email, customer_id, 1 as batch_order, line_no
+        select
+            email,
+            customer_id,
+            1 as batch_order,
+            line_no
         from staging.customers_candidates
     ),
 
@@ -99,7 +109,9 @@ from (
         order by email asc, batch_order asc, line_no asc
     )
 
-    select n.rec_no, h.customer_id as holder
+    select
+        n.rec_no,
+        h.customer_id as holder
     from staging.customers_candidates as n
     inner join holders as h on n.email = h.email
     where h.customer_id <> n.customer_id

@@ -27,7 +27,7 @@ staged as (
 typed_keys as (
     select
         staged.*,
-        case when staging.is_int(category_id) then staging.to_int(category_id) end as category_id_int
+        case when staging.is_int(staged.category_id) then staging.to_int(staged.category_id) end as category_id_int
     from staged
 ),
 

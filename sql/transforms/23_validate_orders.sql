@@ -30,9 +30,9 @@ staged as (
 typed_keys as (
     select
         staged.*,
-        case when staging.is_int(customer_id) then staging.to_int(customer_id) end as customer_id_int,
+        case when staging.is_int(staged.customer_id) then staging.to_int(staged.customer_id) end as customer_id_int,
         case
-            when staging.is_timestamp(order_date) then staging.to_timestamp_utc(order_date)
+            when staging.is_timestamp(staged.order_date) then staging.to_timestamp_utc(staged.order_date)
         end as order_date_utc
     from staged
 ),

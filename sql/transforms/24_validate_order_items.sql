@@ -24,11 +24,13 @@ staged as (
 typed_keys as (
     select
         staged.*,
-        case when staging.is_bigint(order_id) then staging.to_int(order_id) end as order_id_int,
-        case when staging.is_int(product_id) then staging.to_int(product_id) end as product_id_int,
-        case when staging.is_int(quantity) then staging.to_int(quantity) end as quantity_int,
-        case when staging.is_money(price) then price::numeric end as price_num,
-        case when staging.is_money(discount) then discount::numeric when discount is null then 0 end as discount_num
+        case when staging.is_bigint(staged.order_id) then staging.to_int(staged.order_id) end as order_id_int,
+        case when staging.is_int(staged.product_id) then staging.to_int(staged.product_id) end as product_id_int,
+        case when staging.is_int(staged.quantity) then staging.to_int(staged.quantity) end as quantity_int,
+        case when staging.is_money(staged.price) then staged.price::numeric end as price_num,
+        case
+            when staging.is_money(staged.discount) then staged.discount::numeric when staged.discount is null then 0
+        end as discount_num
     from staged
 ),
 
@@ -58,8 +60,9 @@ checked as (
             end,
             case
                 when abs(s.total::numeric - (s.price_num * s.quantity_int - s.discount_num)) > 0.01
-                    then 'inconsistent:total ' || s.total || ' is not price * quantity - discount = '
-                    || (s.price_num * s.quantity_int - s.discount_num)
+                    then
+                        'inconsistent:total ' || s.total || ' is not price * quantity - discount = '
+                        || (s.price_num * s.quantity_int - s.discount_num)
             end,
             case
                 when new_order.order_id is null and known_order.order_id is null

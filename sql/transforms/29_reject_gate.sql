@@ -2,13 +2,17 @@
 -- the threshold; any row here stops the batch before it touches the core tables.
 with
 staged as (
-    select file_key, staged_rows
+    select
+        file_key,
+        staged_rows
     from etl.run_files
     where run_id = {{ run_id }}
 ),
 
 rejected as (
-    select file_key, count(*) as rejected_rows
+    select
+        file_key,
+        count(*) as rejected_rows
     from etl.rejects
     where run_id = {{ run_id }}
     group by file_key

@@ -28,11 +28,17 @@ create unique index on staging.orders_changed (order_id);
 -- Every order whose sales may move: its old and its new version (day and customer).
 drop table if exists staging.touched_orders;
 create unlogged table staging.touched_orders as
-select order_id, old_order_date as order_date, old_customer_id as customer_id
+select
+    order_id,
+    old_order_date as order_date,
+    old_customer_id as customer_id
 from staging.orders_changed
 where old_order_date is not null
 union
-select order_id, order_date, customer_id
+select
+    order_id,
+    order_date,
+    customer_id
 from staging.orders_changed;
 
 delete from core.orders as o
@@ -55,19 +61,26 @@ where k.order_id = c.order_id and c.old_order_date <> c.order_date;
 
 with
 final_lines as (
-    select order_id, price * quantity - discount as revenue
+    select
+        order_id,
+        price * quantity - discount as revenue
     from staging.order_items_valid
     union all
-    select i.order_id, i.revenue
+    select
+        i.order_id,
+        i.revenue
     from core.order_items as i
     inner join staging.orders_changed as c on i.order_id = c.order_id and i.order_date = c.order_date
     where not exists (
-        select 1 from staging.order_items_valid as n where n.order_item_id = i.order_item_id
+        select 1 from staging.order_items_valid as n
+        where n.order_item_id = i.order_item_id
     )
 ),
 
 order_revenue as (
-    select order_id, sum(revenue) as revenue
+    select
+        order_id,
+        sum(revenue) as revenue
     from final_lines
     group by order_id
 )
@@ -98,7 +111,10 @@ from staging.orders_changed as c
 left join order_revenue as r on c.order_id = r.order_id;
 
 insert into core.order_keys as k (order_id, order_date)
-select order_id, order_date
+select
+    order_id,
+    order_date
 from staging.orders_changed
-on conflict (order_id) do update set order_date = excluded.order_date
+on conflict (
+    order_id) do update set order_date = excluded.order_date
 where k.order_date <> excluded.order_date;

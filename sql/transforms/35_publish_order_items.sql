@@ -22,23 +22,42 @@ where i.order_item_id = c.order_item_id and i.order_date = c.old_order_date;
 insert into core.order_items (
     order_item_id, order_id, order_date, product_id, quantity, price, discount, total, batch_id
 )
-select order_item_id, order_id, order_date, product_id, quantity, price, discount, total, {{ run_id }}
+select
+    order_item_id,
+    order_id,
+    order_date,
+    product_id,
+    quantity,
+    price,
+    discount,
+    total,
+    {{ run_id }}
 from staging.order_items_changed;
 
 insert into core.order_item_keys as k (order_item_id, order_id, order_date)
-select order_item_id, order_id, order_date
+select
+    order_item_id,
+    order_id,
+    order_date
 from staging.order_items_changed
 on conflict (order_item_id) do update
     set order_id = excluded.order_id, order_date = excluded.order_date;
 
 -- Orders that lost or gained a line: their revenue and their sales day and customer move.
 insert into staging.touched_orders (order_id, order_date, customer_id)
-select o.order_id, o.order_date, o.customer_id
+select
+    o.order_id,
+    o.order_date,
+    o.customer_id
 from (
-    select old_order_id as order_id from staging.order_items_changed where old_order_id is not null
+    select old_order_id as order_id from staging.order_items_changed
+    where old_order_id is not null
     union
     select order_id from staging.order_items_changed
 ) as affected
 inner join core.order_keys as k on affected.order_id = k.order_id
 inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
-where not exists (select 1 from staging.touched_orders as t where t.order_id = o.order_id);
+where not exists (
+    select 1 from staging.touched_orders as t
+    where t.order_id = o.order_id
+);

@@ -17,9 +17,10 @@ select
     date_trunc('quarter', d)::date,
     date_trunc('year', d)::date,
     extract(isodow from d) in (6, 7)
-from generate_series(
-    (select least(min(sales_date), (select min(date_day) from marts.dim_date)) from staging.touched_days),
-    (select greatest(max(sales_date), (select max(date_day) from marts.dim_date)) from staging.touched_days),
-    interval '1 day'
-) as d
+from
+    generate_series(
+        (select least(min(sales_date), (select min(date_day) from marts.dim_date)) from staging.touched_days),
+        (select greatest(max(sales_date), (select max(date_day) from marts.dim_date)) from staging.touched_days),
+        interval '1 day'
+    ) as d
 on conflict (date_day) do nothing;

@@ -25,8 +25,8 @@ lines as (
     inner join days as d on i.order_date >= d.day_start and i.order_date < d.day_end
     where
         core.counts_in_sales(o.status)
-        and i.order_date >= (select min(day_start) from days)
-        and i.order_date < (select max(day_end) from days)
+        and i.order_date >= (select min(first_day.day_start) from days as first_day)
+        and i.order_date < (select max(last_day.day_end) from days as last_day)
 )
 
 select

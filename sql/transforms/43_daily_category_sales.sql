@@ -24,7 +24,7 @@ product_days as (
     from marts.daily_product_sales as s
     inner join core.products as p on s.product_id = p.product_id
     inner join marts.category_closure as cc on p.category_id = cc.descendant_id
-    where s.sales_date in (select sales_date from days)
+    where s.sales_date in (select touched.sales_date from days as touched)
     group by s.sales_date, cc.ancestor_id
 ),
 
@@ -39,8 +39,8 @@ order_categories as (
     inner join days as d on i.order_date >= d.day_start and i.order_date < d.day_end
     where
         core.counts_in_sales(o.status)
-        and i.order_date >= (select min(day_start) from days)
-        and i.order_date < (select max(day_end) from days)
+        and i.order_date >= (select min(first_day.day_start) from days as first_day)
+        and i.order_date < (select max(last_day.day_end) from days as last_day)
 ),
 
 order_counts as (

@@ -5,27 +5,41 @@ where sales_date in (select sales_date from staging.touched_days);
 
 insert into marts.daily_sales (sales_date, units, orders, revenue)
 with
+touched as (
+    select
+        sales_date,
+        sales_date::timestamp at time zone 'UTC' as day_start,
+        (sales_date + 1)::timestamp at time zone 'UTC' as day_end
+    from staging.touched_days
+),
+
 day_orders as (
     select
-        (o.order_date at time zone 'UTC')::date as sales_date,
+        t.sales_date,
         count(*) as orders,
         sum(o.revenue) as revenue
     from core.orders as o
+    inner join touched as t on o.order_date >= t.day_start and o.order_date < t.day_end
     where
         core.counts_in_sales(o.status)
-        and o.order_date >= (select min(sales_date) from staging.touched_days)::timestamp at time zone 'UTC'
-        and o.order_date < (select max(sales_date) + 1 from staging.touched_days)::timestamp at time zone 'UTC'
-    group by 1
+        and o.order_date >= (select min(first_day.day_start) from touched as first_day)
+        and o.order_date < (select max(last_day.day_end) from touched as last_day)
+    group by t.sales_date
 ),
 
 day_units as (
-    select sales_date, sum(units) as units
-    from marts.daily_product_sales
-    where sales_date in (select sales_date from staging.touched_days)
-    group by sales_date
+    select
+        s.sales_date,
+        sum(s.units) as units
+    from marts.daily_product_sales as s
+    inner join touched as t on s.sales_date = t.sales_date
+    group by s.sales_date
 )
 
-select d.sales_date, coalesce(u.units, 0), d.orders, d.revenue
+select
+    d.sales_date,
+    coalesce(u.units, 0),
+    d.orders,
+    d.revenue
 from day_orders as d
-left join day_units as u on d.sales_date = u.sales_date
-where d.sales_date in (select sales_date from staging.touched_days);
+left join day_units as u on d.sales_date = u.sales_date;

@@ -2,16 +2,30 @@
 -- and the revenue total after the run (counted orders, as in every sales figure).
 with
 staged as (
-    select file_key, staged_rows
+    select
+        file_key,
+        staged_rows
     from etl.run_files
     where run_id = {{ run_id }}
 ),
 
 rejected as (
-    select file_key, reason, count(*) as n
+    select
+        file_key,
+        reason,
+        count(*) as n
     from etl.rejects
     where run_id = {{ run_id }}
     group by file_key, reason
+),
+
+rejected_by_file as (
+    select
+        file_key,
+        sum(n) as n,
+        jsonb_object_agg(reason, n order by reason) as by_reason
+    from rejected
+    group by file_key
 ),
 
 per_file as (
@@ -19,13 +33,11 @@ per_file as (
         s.file_key,
         jsonb_build_object(
             'rows', s.staged_rows,
-            'accepted', s.staged_rows - coalesce((select sum(n) from rejected as r where r.file_key = s.file_key), 0),
-            'rejected', coalesce(
-                (select jsonb_object_agg(reason, n order by reason) from rejected as r where r.file_key = s.file_key),
-                '{}'::jsonb
-            )
+            'accepted', s.staged_rows - coalesce(r.n, 0),
+            'rejected', coalesce(r.by_reason, '{}'::jsonb)
         ) as counts
     from staged as s
+    left join rejected_by_file as r on s.file_key = r.file_key
 )
 
 select

@@ -2,7 +2,12 @@
 
 {#- The record as CSV text, from its staged fields (the exact bytes are kept for salvaged lines). -#}
 {% macro raw_record(columns, alias) -%}
-concat_ws(',', {% for c in columns %}staging.csv_quote({{ alias }}.{{ c | ident }}){{ ", " if not loop.last }}{% endfor %})
+concat_ws(
+        ','
+{%- for c in columns %},
+        staging.csv_quote({{ alias }}.{{ c | ident }})
+{%- endfor %}
+    )
 {%- endmacro %}
 
 {#- Insert the rows of staging.<key>_checked whose `problem` is set into etl.rejects. -#}
