@@ -11,14 +11,14 @@ values, written in the contract's alternative forms (ISO timestamps with ``Z`` o
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
-from ._gen_format import csv_line, parse_line
+from ._gen_format import IntArray, csv_line, parse_line
 from ._gen_vocab import COLUMNS, PAYMENT_METHODS
 
 Row = dict[str, str]
@@ -217,11 +217,13 @@ def item_kinds() -> tuple[Kind, ...]:
         Kind("bad_type", "total", setter("total", "12.345")),
         Kind("out_of_range", "quantity 0", lambda r, c: item_with(r, quantity=0, discount=0)),
         Kind("out_of_range", "negative quantity", lambda r, c: item_with(r, quantity=-2, discount=0)),
-        Kind("out_of_range", "negative price", lambda r, c: item_with(r, price=-cents(r["price"]), discount=0)),
+        Kind("out_of_range", "negative price",
+             lambda r, c: item_with(r, price=-cents(r["price"]), discount=0)),
         Kind("out_of_range", "negative discount", lambda r, c: item_with(r, discount=-100)),
         Kind("out_of_range", "discount above price * quantity",
              lambda r, c: item_with(r, discount=line(r) + 500)),
-        Kind("inconsistent", "total off by 1.00", lambda r, c: {**r, "total": money(cents(r["total"]) + 100)}),
+        Kind("inconsistent", "total off by 1.00",
+             lambda r, c: {**r, "total": money(cents(r["total"]) + 100)}),
         Kind("orphan", "order_id", lambda r, c: {**r, "order_id": c.orphan("orders")}),
         Kind("orphan", "product_id", lambda r, c: {**r, "product_id": c.orphan("products")}),
     )
@@ -247,7 +249,8 @@ def replay(key: str, row: Row, ctx: Ctx) -> Row:
         return {**row, **ts, "inventory_count": str(int(ctx.rng.integers(0, 500))),
                 "is_active": alt_bool(row["is_active"], ctx)}
     if key == "customers":
-        return {**row, **ts, "email": f" {row['email'].upper()}", "phone": "+1 555-010-" + str(1000 + ctx.j % 9000)}
+        return {**row, **ts, "email": f" {row['email'].upper()}",
+                "phone": f"+1 555-010-{1000 + ctx.j % 9000}"}
     if key == "orders":
         return {**row, **ts, "status": alt_status(row["status"], ctx),
                 "payment_method": ctx.pick([p for p, _ in PAYMENT_METHODS])}
@@ -289,7 +292,7 @@ class DirtyPlan:
         out = kind.mutate(freshen(self.key, base, self.n_rows + 1 + j, ctx), ctx)
         return out if isinstance(out, bytes) else serialize(self.key, out)
 
-    def inject(self, rng: np.random.Generator, buf: npt.NDArray[np.uint8], lengths: npt.NDArray[np.int64],
+    def inject(self, rng: np.random.Generator, buf: npt.NDArray[np.uint8], lengths: IntArray,
                first: int) -> tuple[list[bytes | memoryview], int]:
         """Split a rendered chunk (rows first..) and insert its share of bad rows and replays.
 
