@@ -1,0 +1,307 @@
+"""The HTTP side: ``POST /graphql``, GraphiQL on ``GET /graphql``, ``/healthz``, ``/metrics``.
+
+The server holds no business logic: it parses the request, checks the limits, lets
+Tartiflette execute it with the generic resolver of ``binding`` and answers per the GraphQL
+specification. Each root field is one ``select api.<function>(...)`` on a pooled connection
+that works as role ``shopetl_api`` with a statement timeout.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+from typing import Any, AsyncIterator
+
+import psycopg
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from psycopg import sql
+from psycopg.types.json import set_json_loads
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
+from tartiflette import Engine, Resolver
+
+from . import scalars
+from .binding import Binding, BindingError, check, make_resolver, read_catalog, resolve_from_json, to_sql_value
+from .errors import ApiError, from_database, internal
+from .limits import shape
+from .metrics import ApiMetrics
+from .sdl import SCHEMA_PATH, RootField, root_fields
+
+log = logging.getLogger("shopetl_graphql")
+access_log = logging.getLogger("shopetl_graphql.access")
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+#: Every session works in UTC, as the pipeline's do (see shopetl.db).
+SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"
+
+_engine_ids = itertools.count(1)
+
+CONFIG: web.AppKey["ApiConfig"] = web.AppKey("config", object)  # type: ignore[arg-type]
+STATE: web.AppKey["ApiState"] = web.AppKey("state", object)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    database_url: str
+    role: str | None = "shopetl_api"
+    pool_min_size: int = 1
+    pool_max_size: int = 10
+    pool_timeout: float = 10.0
+    statement_timeout_ms: int = 5000
+    max_depth: int = 10
+    max_root_fields: int = 20
+    user_header: str = "X-Shopetl-User"
+    schema_path: Path = SCHEMA_PATH
+    application_name: str = "shopetl-api"
+
+
+@dataclass
+class ApiState:
+    pool: AsyncConnectionPool
+    engine: Engine
+    bindings: dict[tuple[str, str], Binding]
+    metrics: ApiMetrics
+
+
+class RequestContext:
+    """What the generic resolver needs for one request: a connection per call, who asks."""
+
+    def __init__(self, state: ApiState, config: ApiConfig, request_user: str) -> None:
+        self.state = state
+        self.config = config
+        self.request_user = request_user
+        self.statements = 0
+
+    async def call(self, binding: Binding, params: dict[str, Any]) -> Any:
+        fn = binding.function
+        unknown = set(params) - set(fn.parameters)
+        if unknown:  # cannot happen once check() passed; never send SQL for it
+            raise ApiError(f"api.{fn.name} has no parameter {sorted(unknown)}", "INTERNAL")
+        names = tuple(sorted(params))
+        mutation = binding.field.operation == "Mutation"
+        statement = binding.statement(names, with_request_user=mutation)
+        values = {p: to_sql_value(params[p], fn.type_of(p)) for p in names}
+        if mutation:
+            values["request_user"] = self.request_user
+        self.statements += 1
+        self.state.metrics.statements.labels(fn.name).inc()
+        try:
+            async with self.state.pool.connection(timeout=self.config.pool_timeout) as conn:
+                cur = await conn.execute(statement, values)
+                row = await cur.fetchone()
+        except PoolTimeout:
+            raise ApiError("the server is busy (no database connection free); retry", "POOL_TIMEOUT") from None
+        except psycopg.Error as exc:
+            raise from_database(exc, fn.name) from None
+        except ApiError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug: never leak its text
+            raise internal(exc, f"api.{fn.name}") from None
+        return row[0] if row else None
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v))
+
+
+def _error_response(message: str, status: int, code: str) -> web.Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+async def _error_coercer(exception: Exception, error: dict[str, Any]) -> dict[str, Any]:
+    return error
+
+
+async def _build_engine(config: ApiConfig, bindings_out: dict[tuple[str, str], Binding],
+                        fields: list[RootField]) -> Engine:
+    schema_name = f"shopetl-{next(_engine_ids)}"
+    scalars.register(schema_name)
+    resolver = make_resolver(bindings_out)
+    for f in fields:
+        Resolver(f"{f.operation}.{f.name}", schema_name=schema_name)(resolver)
+    engine = Engine()
+    await engine.cook(
+        sdl=config.schema_path.read_text(encoding="utf-8"),
+        schema_name=schema_name,
+        custom_default_resolver=resolve_from_json,
+        error_coercer=_error_coercer,
+    )
+    return engine
+
+
+async def _configure(conn: psycopg.AsyncConnection[Any], role: str | None) -> None:
+    set_json_loads(partial(json.loads, parse_float=Decimal), conn)
+    if role:
+        await conn.execute(sql.SQL("set role {}").format(sql.Identifier(role)))
+
+
+def _lifecycle(config: ApiConfig):  # type: ignore[no-untyped-def]
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        pool = AsyncConnectionPool(
+            config.database_url,
+            min_size=config.pool_min_size,
+            max_size=config.pool_max_size,
+            kwargs={
+                "autocommit": True,
+                "application_name": config.application_name,
+                "options": f"{SESSION_OPTIONS} -c statement_timeout={int(config.statement_timeout_ms)}",
+            },
+            configure=partial(_configure, role=config.role),
+            open=False,
+            name="shopetl-api",
+        )
+        await pool.open(wait=True, timeout=30)
+        try:
+            async with pool.connection() as conn:
+                functions = await read_catalog(conn)
+            fields = root_fields(config.schema_path.read_text(encoding="utf-8"))
+            problems = check(fields, functions)
+            if problems:
+                raise BindingError("the SDL and the api functions disagree:\n  " + "\n  ".join(problems))
+            bindings = {(f.operation, f.name): Binding(f, functions[f.function]) for f in fields}
+            engine = await _build_engine(config, bindings, fields)
+            app[STATE] = ApiState(pool, engine, bindings, ApiMetrics(pool.get_stats))
+            log.info("GraphQL API ready: %d root fields bound to api functions", len(bindings))
+            yield
+        finally:
+            await pool.close()
+
+    return lifecycle
+
+
+async def graphql_post(request: web.Request) -> web.Response:
+    state, config = request.app[STATE], request.app[CONFIG]
+    started = time.perf_counter()
+    try:
+        body = json.loads(await request.read(), parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        return _error_response("the body must be JSON: {query, variables, operationName}", 400, "BAD_REQUEST")
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return _error_response("the JSON body must have a string 'query'", 400, "BAD_REQUEST")
+    query: str = body["query"]
+    variables = body.get("variables")
+    operation_name = body.get("operationName")
+    if variables is not None and not isinstance(variables, dict):
+        return _error_response("'variables' must be an object", 400, "BAD_REQUEST")
+    if operation_name is not None and not isinstance(operation_name, str):
+        return _error_response("'operationName' must be a string", 400, "BAD_REQUEST")
+
+    found = shape(query, operation_name, state.engine._schema)  # noqa: SLF001 - tartiflette has no accessor
+    label = state.metrics.operation_label(operation_name or (found.operation_name if found else None))
+    request["graphql_operation"] = label
+    errors: list[dict[str, Any]]
+    if found and found.depth > config.max_depth:
+        result: dict[str, Any] = {"errors": [{
+            "message": f"the query is {found.depth} levels deep; at most {config.max_depth} are allowed",
+            "extensions": {"code": "QUERY_TOO_DEEP"},
+        }]}
+    elif found and found.root_fields > config.max_root_fields:
+        result = {"errors": [{
+            "message": f"the query has {found.root_fields} root fields; at most {config.max_root_fields} "
+                       "are allowed (each costs one SQL statement)",
+            "extensions": {"code": "TOO_MANY_ROOT_FIELDS"},
+        }]}
+    else:
+        user = (request.headers.get(config.user_header) or "anonymous")[:200]
+        ctx = RequestContext(state, config, user)
+        result = await state.engine.execute(
+            query, operation_name=operation_name, variables=variables, context=ctx
+        )
+        request["graphql_statements"] = ctx.statements
+    errors = result.get("errors") or []
+    for error in errors:
+        code = (error.get("extensions") or {}).get("code") or "GRAPHQL"
+        state.metrics.errors.labels(label, str(code)).inc()
+    state.metrics.requests.labels(label, "error" if errors else "ok").inc()
+    state.metrics.latency.labels(label).observe(time.perf_counter() - started)
+    return web.json_response(result, dumps=_dumps)
+
+
+async def graphiql(request: web.Request) -> web.Response:
+    return web.FileResponse(STATIC_DIR / "graphiql.html", headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    state = request.app[STATE]
+    try:
+        async with state.pool.connection(timeout=2) as conn:
+            await conn.execute("select 1")
+    except Exception as exc:  # noqa: BLE001 - health reports, never raises
+        log.warning("health check failed: %s", exc)
+        return web.json_response({"status": "unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    payload = generate_latest(request.app[STATE].metrics.registry)
+    return web.Response(body=payload, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@web.middleware
+async def access_log_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        access_log.info(
+            '%s "%s %s" %s %.1fms op=%s statements=%s',
+            request.remote, request.method, request.path, status,
+            (time.perf_counter() - started) * 1000,
+            request.get("graphql_operation", "-"), request.get("graphql_statements", "-"),
+        )
+
+
+def create_app(
+    database_url: str,
+    *,
+    role: str | None = "shopetl_api",
+    pool_min_size: int = 1,
+    pool_max_size: int = 10,
+    pool_timeout: float = 10.0,
+    statement_timeout_ms: int = 5000,
+    max_depth: int = 10,
+    max_root_fields: int = 20,
+    user_header: str = "X-Shopetl-User",
+    schema_path: Path | None = None,
+) -> web.Application:
+    """The GraphQL application for the database at ``database_url`` (a libpq URL).
+
+    The pool opens, the SDL is checked against the api functions and the engine is built
+    when the application starts (``aiohttp.web.run_app`` or a test client); a mismatch
+    between SDL and functions stops it with a BindingError.
+    """
+    config = ApiConfig(
+        database_url=database_url,
+        role=role,
+        pool_min_size=pool_min_size,
+        pool_max_size=pool_max_size,
+        pool_timeout=pool_timeout,
+        statement_timeout_ms=statement_timeout_ms,
+        max_depth=max_depth,
+        max_root_fields=max_root_fields,
+        user_header=user_header,
+        schema_path=schema_path or SCHEMA_PATH,
+    )
+    app = web.Application(middlewares=[access_log_middleware])
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_lifecycle(config))
+    app.router.add_post("/graphql", graphql_post)
+    app.router.add_get("/graphql", graphiql)
+    app.router.add_static("/graphql/static", STATIC_DIR)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
+    return app
