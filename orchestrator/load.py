@@ -33,9 +33,10 @@ log = logging.getLogger(__name__)
 
 VALIDATE = ("validate_product_categories", "validate_customers", "validate_products", "validate_orders",
             "validate_order_items")
-PUBLISH = ("partitions", "publish_product_categories", "publish_customers", "publish_products", "publish_orders",
-           "publish_order_items", "order_revenue", "category_closure", "dim_date", "daily_product_sales",
-           "daily_category_sales", "daily_sales", "customer_lifetime")
+PUBLISH = ("partitions", "changes", "sales_before", "publish_product_categories", "publish_customers",
+           "publish_products", "publish_orders", "publish_order_items", "order_revenue", "category_closure",
+           "sales_after", "daily_product_sales", "daily_category_sales", "daily_sales", "customer_lifetime",
+           "dim_date")
 LOCK_KEY = "shopetl.load"
 
 

@@ -1,12 +1,6 @@
--- Stage 45: customer lifetime value and the other derived attributes, recomputed for the
--- customers this batch touched (new customers, and the old and new customer of every changed
+-- Stage 44: customer lifetime value and the other derived attributes, recomputed for the
+-- customers the batch touched (new customers, and the old and new customer of every touched
 -- order). Counted orders only; a customer without one has lifetime value 0.
-drop table if exists staging.touched_customers;
-create unlogged table staging.touched_customers as
-select customer_id from staging.touched_orders
-union
-select customer_id from staging.customers_changed;
-
 insert into marts.customer_lifetime as t (
     customer_id, lifetime_value, order_count, first_order_at, last_order_at, average_order_value
 )

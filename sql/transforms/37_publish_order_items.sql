@@ -1,0 +1,31 @@
+-- Stage 37: replace the changed order lines. A replaced line is replaced whole: its old
+-- version is deleted wherever it was (found through core.order_item_keys, which stage 36 kept
+-- in step with moved orders) and the new one is inserted into its order's month.
+delete from core.order_items as i
+using staging.order_items_changed as c
+inner join core.order_item_keys as k on c.order_item_id = k.order_item_id
+where i.order_item_id = k.order_item_id and i.order_date = k.order_date;
+
+insert into core.order_items (
+    order_item_id, order_id, order_date, product_id, quantity, price, discount, total, batch_id
+)
+select
+    order_item_id,
+    order_id,
+    order_date,
+    product_id,
+    quantity,
+    price,
+    discount,
+    total,
+    {{ run_id }}
+from staging.order_items_changed;
+
+insert into core.order_item_keys as k (order_item_id, order_id, order_date)
+select
+    order_item_id,
+    order_id,
+    order_date
+from staging.order_items_changed
+on conflict (order_item_id) do update
+    set order_id = excluded.order_id, order_date = excluded.order_date;
