@@ -47,12 +47,18 @@ def _migrate_template(**kwargs: object) -> None:
         migrate(conn, SQL_DIR / "ddl")
 
 
+# one name per pytest process, so that sessions sharing a server never collide
+_SESSION = f"{os.getpid()}"
 postgresql_noproc = factories.postgresql_noproc(
-    host=PG_HOST, port=PG_PORT, user="postgres", password="", dbname="shopetl_test", load=[_migrate_template]
+    host=PG_HOST, port=PG_PORT, user="postgres", password="", dbname=f"shopetl_test_{_SESSION}",
+    load=[_migrate_template],
 )
 postgresql = factories.postgresql("postgresql_noproc")
+postgresql_second = factories.postgresql("postgresql_noproc", dbname=f"shopetl_second_{_SESSION}")
 
-bare_noproc = factories.postgresql_noproc(host=PG_HOST, port=PG_PORT, user="postgres", password="", dbname="shopetl_bare")
+bare_noproc = factories.postgresql_noproc(
+    host=PG_HOST, port=PG_PORT, user="postgres", password="", dbname=f"shopetl_bare_{_SESSION}"
+)
 bare_postgresql = factories.postgresql("bare_noproc")
 
 
@@ -66,6 +72,12 @@ def conninfo(conn: psycopg.Connection) -> str:
 def db_url(postgresql: psycopg.Connection) -> str:
     """URL of a fresh, migrated database."""
     return conninfo(postgresql)
+
+
+@pytest.fixture
+def second_db_url(postgresql_second: psycopg.Connection) -> str:
+    """URL of another fresh, migrated database (to compare two ways of loading)."""
+    return conninfo(postgresql_second)
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""Deliveries one after another: later batches win, nothing is counted twice, and the result
+is the same as loading the merged data at once."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from shopetl.config import Settings
+
+from .conftest import SQL_DIR
+from .etl_helpers import BASE, query, run_load, write_delivery
+
+TABLES = {
+    "core.product_categories": "category_id",
+    "core.products": "product_id",
+    "core.customers": "customer_id",
+    "core.order_keys": "order_id",
+    "core.order_item_keys": "order_item_id",
+    "core.orders": "order_id",
+    "core.order_items": "order_item_id",
+    "marts.daily_sales": "sales_date",
+    "marts.daily_product_sales": "sales_date, product_id",
+    "marts.daily_category_sales": "sales_date, category_id",
+    "marts.customer_lifetime": "customer_id",
+    "marts.category_closure": "ancestor_id, descendant_id",
+    "marts.dim_date": "date_day",
+    "marts.product_sales_totals": "product_id",
+    "marts.monthly_category_sales": "month_start, category_id",
+}
+
+
+def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, without the batch that wrote them (run ids differ between runs)."""
+    out = {}
+    for table, key in TABLES.items():
+        cols = [
+            c for (c,) in query(
+                url,
+                "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0"
+                " and not attisdropped and attname <> 'batch_id' order by attnum",
+                table,
+            )
+        ]
+        out[table] = query(url, f"select {', '.join(cols)} from {table} order by {key}")
+    return out
+
+
+BATCH_1 = {
+    **BASE,
+    "orders": """
+        100,1,2024-01-01 10:00:00,Delivered,,,,,,,,,,
+        101,1,2024-01-15 10:00:00,Shipped,,,,,,,,,,
+        102,2,2024-02-01 10:00:00,Pending,,,,,,,,,,
+    """,
+    "order_items": """
+        1000,100,10,2,100.00,,200.00
+        1001,101,11,1,1000.00,50.00,950.00
+        1002,102,10,1,100.00,,
+        1003,102,11,1,1000.00,,
+    """,
+}
+
+BATCH_2 = {
+    "products": "10,Phone,,120.00,60.00,3,SKU-10,5,0.2,2023-01-01 00:00:00,True",
+    "orders": """
+        101,1,2024-01-15 10:00:00,Returned,,,,,,,,,,
+        102,2,2024-03-05 09:00:00,Delivered,,,,,,,,,,
+        103,2,2024-03-06 10:00:00,Delivered,,,,,,,,,,
+    """,
+    "order_items": """
+        1003,103,10,3,120.00,,
+        1004,103,11,1,1000.00,,
+    """,
+}
+
+
+def merged(*batches: dict[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for batch in batches:
+        for key, rows in batch.items():
+            out[key] = out.get(key, "") + textwrap.dedent(rows).strip("\n") + "\n"
+    return out
+
+
+def test_two_batches_equal_one_load_of_the_merged_data(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"
+    other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
+    assert run_load(other, write_delivery(tmp_path / "all", merged(BATCH_1, BATCH_2))).status == "ok"
+    assert snapshot(db_url) == snapshot(second_db_url)
+    # and the figures are the ones the contract gives
+    assert query(db_url, "select sales_date::text, orders, units, revenue::text from marts.daily_sales order by 1") == [
+        ("2024-01-01", 1, 2, "200.00"),  # 101 Returned: no longer counted on Jan 15
+        ("2024-03-05", 1, 1, "100.00"),  # 102 moved to March with its remaining line 1002 (line price 100)
+        ("2024-03-06", 1, 4, "1360.00"),  # 103 with 1003 (moved from 102) and 1004
+    ]
+    assert query(db_url, "select category_id, sum(revenue)::text from marts.daily_category_sales group by 1 order by 1") == [
+        (1, "1660.00"), (3, "1660.00"),  # product 10 moved from Phones (2) to Laptops (3), history included
+    ]
+
+
+def test_redelivering_a_batch_changes_nothing(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
+    run_load(settings, write_delivery(tmp_path / "b2", BATCH_2))
+    before = snapshot(db_url)
+    result = run_load(settings, write_delivery(tmp_path / "b2-again", BATCH_2))
+    assert result.status == "ok"
+    assert snapshot(db_url) == before
+
+
+def test_a_batch_over_the_threshold_changes_nothing(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
+    before = snapshot(db_url)
+    bad = {"orders": "104,1,2024-04-01 10:00:00,Delivered,,,,,,,,,,\n105,1,not a date,Delivered,,,,,,,,,,"}
+    result = run_load(settings, write_delivery(tmp_path / "bad", {**BATCH_2, **bad}), threshold=0.05)
+    assert result.status == "failed"
+    assert snapshot(db_url) == before
