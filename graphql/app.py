@@ -43,6 +43,10 @@ SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"
 
 _engine_ids = itertools.count(1)
 
+#: Per-request values for the access log (plain string keys before aiohttp 3.12).
+OPERATION_KEY: Any = web.RequestKey("graphql_operation", str) if hasattr(web, "RequestKey") else "graphql_operation"
+STATEMENTS_KEY: Any = web.RequestKey("graphql_statements", int) if hasattr(web, "RequestKey") else "graphql_statements"
+
 CONFIG: web.AppKey["ApiConfig"] = web.AppKey("config", object)  # type: ignore[arg-type]
 STATE: web.AppKey["ApiState"] = web.AppKey("state", object)  # type: ignore[arg-type]
 
@@ -196,7 +200,7 @@ async def graphql_post(request: web.Request) -> web.Response:
 
     found = shape(query, operation_name, state.engine._schema)  # noqa: SLF001 - tartiflette has no accessor
     label = state.metrics.operation_label(operation_name or (found.operation_name if found else None))
-    request["graphql_operation"] = label
+    request[OPERATION_KEY] = label
     errors: list[dict[str, Any]]
     if found and found.depth > config.max_depth:
         result: dict[str, Any] = {"errors": [{
@@ -215,7 +219,7 @@ async def graphql_post(request: web.Request) -> web.Response:
         result = await state.engine.execute(
             query, operation_name=operation_name, variables=variables, context=ctx
         )
-        request["graphql_statements"] = ctx.statements
+        request[STATEMENTS_KEY] = ctx.statements
     errors = result.get("errors") or []
     for error in errors:
         code = (error.get("extensions") or {}).get("code") or "GRAPHQL"
@@ -261,7 +265,7 @@ async def access_log_middleware(request: web.Request, handler: Any) -> web.Strea
             '%s "%s %s" %s %.1fms op=%s statements=%s',
             request.remote, request.method, request.path, status,
             (time.perf_counter() - started) * 1000,
-            request.get("graphql_operation", "-"), request.get("graphql_statements", "-"),
+            request.get(OPERATION_KEY, "-"), request.get(STATEMENTS_KEY, "-"),
         )
 
 
