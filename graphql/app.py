@@ -12,11 +12,12 @@ import itertools
 import json
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import psycopg
 from aiohttp import web
@@ -27,7 +28,15 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from tartiflette import Engine, Resolver
 
 from . import scalars
-from .binding import Binding, BindingError, check, make_resolver, read_catalog, resolve_from_json, to_sql_value
+from .binding import (
+    Binding,
+    BindingError,
+    check,
+    make_resolver,
+    read_catalog,
+    resolve_from_json,
+    to_sql_value,
+)
 from .errors import ApiError, from_database, internal
 from .limits import shape
 from .metrics import ApiMetrics
@@ -47,8 +56,8 @@ _engine_ids = itertools.count(1)
 OPERATION_KEY: Any = web.RequestKey("graphql_operation", str) if hasattr(web, "RequestKey") else "graphql_operation"
 STATEMENTS_KEY: Any = web.RequestKey("graphql_statements", int) if hasattr(web, "RequestKey") else "graphql_statements"
 
-CONFIG: web.AppKey["ApiConfig"] = web.AppKey("config", object)  # type: ignore[arg-type]
-STATE: web.AppKey["ApiState"] = web.AppKey("state", object)  # type: ignore[arg-type]
+CONFIG: web.AppKey[ApiConfig] = web.AppKey("config", object)  # type: ignore[arg-type]
+STATE: web.AppKey[ApiState] = web.AppKey("state", object)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ async def _build_engine(config: ApiConfig, bindings_out: dict[tuple[str, str], B
         sdl=config.schema_path.read_text(encoding="utf-8"),
         schema_name=schema_name,
         custom_default_resolver=resolve_from_json,
-        error_coercer=_error_coercer,
+        error_coercer=_error_coercer,  # type: ignore[arg-type] # tartiflette's hint omits async
     )
     return engine
 
@@ -198,7 +207,7 @@ async def graphql_post(request: web.Request) -> web.Response:
     if operation_name is not None and not isinstance(operation_name, str):
         return _error_response("'operationName' must be a string", 400, "BAD_REQUEST")
 
-    found = shape(query, operation_name, state.engine._schema)  # noqa: SLF001 - tartiflette has no accessor
+    found = shape(query, operation_name, state.engine._schema)
     label = state.metrics.operation_label(operation_name or (found.operation_name if found else None))
     request[OPERATION_KEY] = label
     errors: list[dict[str, Any]]
@@ -229,7 +238,7 @@ async def graphql_post(request: web.Request) -> web.Response:
     return web.json_response(result, dumps=_dumps)
 
 
-async def graphiql(request: web.Request) -> web.Response:
+async def graphiql(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC_DIR / "graphiql.html", headers={"Content-Type": "text/html; charset=utf-8"})
 
 

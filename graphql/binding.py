@@ -9,10 +9,12 @@ only the arguments the request gave are passed (the others take the function's d
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -115,7 +117,7 @@ class Binding:
 
     field: RootField
     function: ApiFunction
-    _statements: dict[tuple[str, ...], sql.Composed] = field(default_factory=dict)
+    _statements: dict[tuple[str, ...], sql.Composed] = dataclass_field(default_factory=dict)
 
     def statement(self, parameters: tuple[str, ...], *, with_request_user: bool) -> sql.Composed:
         key = (*parameters, "+user" if with_request_user else "")

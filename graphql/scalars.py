@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -29,16 +29,17 @@ def parse_datetime(value: Any) -> datetime:
         except ValueError:
             pass
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise ValueError(f"DateTime must be ISO-8601 such as 2024-01-31T12:00:00Z, got {value!r}")
 
 
 def parse_money(value: Any) -> Decimal:
     """A decimal with at most 2 places, from a string, an integer or an exact JSON decimal."""
-    if isinstance(value, bool) or isinstance(value, float):
-        raise ValueError(f"Money must be a decimal string such as \"12.50\", got {value!r}")
-    text = str(value) if isinstance(value, (int, Decimal)) else value
-    if isinstance(text, str) and _MONEY.match(text):
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        text: str | None = str(value)
+    else:
+        text = value if isinstance(value, str) else None  # floats are refused: not exact
+    if text is not None and _MONEY.match(text):
         return Decimal(text)
     raise ValueError(f"Money must be a decimal with at most 2 places such as \"12.50\", got {value!r}")
 
@@ -77,7 +78,7 @@ class DateScalar:
 class DateTimeScalar:
     def coerce_output(self, value: Any) -> str:
         if isinstance(value, datetime):
-            return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
         return str(value)
 
     def coerce_input(self, value: Any) -> datetime:

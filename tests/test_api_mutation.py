@@ -1,5 +1,6 @@
 """updateProduct: validation changes nothing, success is audited, a later load is recorded."""
 
+# ruff: noqa: F811 - pytest fixtures are imported from test_api_support and used as parameters
 from __future__ import annotations
 
 from typing import Any

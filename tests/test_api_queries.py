@@ -1,5 +1,6 @@
 """The GraphQL read fields through HTTP, with figures exact to the cent (data: test_api_support)."""
 
+# ruff: noqa: F811 - pytest fixtures are imported from test_api_support and used as parameters
 from __future__ import annotations
 
 import base64

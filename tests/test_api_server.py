@@ -1,6 +1,7 @@
 """The server around the functions: binding drift, privileges, one statement per root field,
 limits, errors, health, metrics, GraphiQL and the ``serve`` command."""
 
+# ruff: noqa: F811 - pytest fixtures are imported from test_api_support and used as parameters
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,6 @@ from typing import Any
 import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-
 from shopetl_graphql import binding as binding_mod
 from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app
 from shopetl_graphql.binding import BindingError, check, read_catalog

@@ -21,7 +21,6 @@ from typing import Any
 import psycopg
 import pytest
 import pytest_asyncio
-
 from shopetl_graphql.app import create_app
 
 from .conftest import conninfo
