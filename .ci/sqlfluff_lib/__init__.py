@@ -25,3 +25,10 @@ files = {
 }
 header = _CONTRACT["orders"]
 columns = _CONTRACT["orders"]
+
+# sql/checks: the data-quality checks are linted as they run inside a load (scope "batch");
+# tests render them with scope "all" too.
+scope = "batch"
+warn_reject_share = 0.01
+freshness_hours = 48
+last_run_max_hours = 26

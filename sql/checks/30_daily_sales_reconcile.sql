@@ -1,0 +1,95 @@
+-- marts.daily_sales agrees with core: for every UTC day, its units, orders and revenue are those
+-- of the counted orders placed that day (status not Cancelled/Returned; revenue = the sum of
+-- the orders' revenue, units = the sum of their lines' quantity); a day with a counted order
+-- has a row, a day without has none.
+-- Batch scope: the days the batch touched (staging.touched_days). core.orders and
+-- core.order_items are read one month partition per touched month: the lateral subquery runs
+-- once per month and its order_date bounds prune every other partition at run time.
+-- severity: error
+-- scope: batch
+with
+months as (
+    {% if scope == 'batch' %}
+    select distinct
+        date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
+        (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
+    from staging.touched_days as d
+    {% else %}
+    select
+        '-infinity'::timestamptz as range_start,
+        'infinity'::timestamptz as range_end
+    {% endif %}
+),
+
+counted_orders as (
+    select c.*
+    from months as m
+    cross join lateral (
+        select
+            (o.order_date at time zone 'UTC')::date as sales_date,
+            count(*) as orders,
+            sum(o.revenue) as revenue
+        from core.orders as o
+        where
+            o.order_date >= m.range_start
+            and o.order_date < m.range_end
+            and core.counts_in_sales(o.status)
+        group by (o.order_date at time zone 'UTC')::date
+    ) as c
+),
+
+counted_units as (
+    select u.*
+    from months as m
+    cross join lateral (
+        select
+            (o.order_date at time zone 'UTC')::date as sales_date,
+            sum(i.quantity) as units
+        from core.orders as o
+        inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
+        where
+            o.order_date >= m.range_start
+            and o.order_date < m.range_end
+            and i.order_date >= m.range_start
+            and i.order_date < m.range_end
+            and core.counts_in_sales(o.status)
+        group by (o.order_date at time zone 'UTC')::date
+    ) as u
+),
+
+expected as (
+    select
+        c.sales_date,
+        coalesce(u.units, 0) as units,
+        c.orders,
+        c.revenue
+    from counted_orders as c
+    left join counted_units as u on c.sales_date = u.sales_date
+    {% if scope == 'batch' %}
+    where c.sales_date in (select d.sales_date from staging.touched_days as d)
+    {% endif %}
+),
+
+published as (
+    select
+        s.sales_date,
+        s.units,
+        s.orders,
+        s.revenue
+    from marts.daily_sales as s
+    {% if scope == 'batch' %}
+    where s.sales_date in (select d.sales_date from staging.touched_days as d)
+    {% endif %}
+)
+
+select
+    coalesce(e.sales_date, p.sales_date) as sales_date,
+    e.units as expected_units,
+    p.units as published_units,
+    e.orders as expected_orders,
+    p.orders as published_orders,
+    e.revenue as expected_revenue,
+    p.revenue as published_revenue
+from expected as e
+full join published as p on e.sales_date = p.sales_date
+where (e.units, e.orders, e.revenue) is distinct from (p.units, p.orders, p.revenue)

@@ -1,0 +1,81 @@
+-- marts.daily_product_sales agrees with core: for every UTC day and product, units = the sum of
+-- the quantity, orders = the distinct counted orders, revenue = the sum of the line revenue of
+-- that product's lines in the counted orders placed that day; no row without such a line.
+-- Batch scope: the days the batch touched, reading core one touched month partition at a time
+-- (as daily_sales_reconcile).
+-- severity: error
+-- scope: batch
+with
+months as (
+    {% if scope == 'batch' %}
+    select distinct
+        date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
+        (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
+    from staging.touched_days as d
+    {% else %}
+    select
+        '-infinity'::timestamptz as range_start,
+        'infinity'::timestamptz as range_end
+    {% endif %}
+),
+
+counted_lines as (
+    select c.*
+    from months as m
+    cross join lateral (
+        select
+            (o.order_date at time zone 'UTC')::date as sales_date,
+            i.product_id,
+            sum(i.quantity) as units,
+            count(distinct o.order_id) as orders,
+            sum(i.revenue) as revenue
+        from core.orders as o
+        inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
+        where
+            o.order_date >= m.range_start
+            and o.order_date < m.range_end
+            and i.order_date >= m.range_start
+            and i.order_date < m.range_end
+            and core.counts_in_sales(o.status)
+        group by (o.order_date at time zone 'UTC')::date, i.product_id
+    ) as c
+),
+
+expected as (
+    select
+        c.sales_date,
+        c.product_id,
+        c.units,
+        c.orders,
+        c.revenue
+    from counted_lines as c
+    {% if scope == 'batch' %}
+    where c.sales_date in (select d.sales_date from staging.touched_days as d)
+    {% endif %}
+),
+
+published as (
+    select
+        s.sales_date,
+        s.product_id,
+        s.units,
+        s.orders,
+        s.revenue
+    from marts.daily_product_sales as s
+    {% if scope == 'batch' %}
+    where s.sales_date in (select d.sales_date from staging.touched_days as d)
+    {% endif %}
+)
+
+select
+    coalesce(e.sales_date, p.sales_date) as sales_date,
+    coalesce(e.product_id, p.product_id) as product_id,
+    e.units as expected_units,
+    p.units as published_units,
+    e.orders as expected_orders,
+    p.orders as published_orders,
+    e.revenue as expected_revenue,
+    p.revenue as published_revenue
+from expected as e
+full join published as p on e.sales_date = p.sales_date and e.product_id = p.product_id
+where (e.units, e.orders, e.revenue) is distinct from (p.units, p.orders, p.revenue)

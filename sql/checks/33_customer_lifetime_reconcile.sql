@@ -1,0 +1,60 @@
+-- marts.customer_lifetime agrees with core: per customer, lifetime_value = the sum of the revenue
+-- of their counted orders, order_count = their number, first/last_order_at = their first and
+-- last order_date, average_order_value = lifetime_value / order_count (2 places). A customer
+-- with a counted order has a row; one without has none or a row of zeros.
+-- Batch scope: the customers the batch touched (staging.touched_customers: new customers and the
+-- old and new customer of every touched order), their orders found by customer index.
+-- severity: error
+-- scope: batch
+with
+customers as (
+    {% if scope == 'batch' %}
+    select distinct t.customer_id from staging.touched_customers as t
+    {% else %}
+    select c.customer_id from core.customers as c
+    union
+    select l.customer_id from marts.customer_lifetime as l
+    {% endif %}
+),
+
+expected as (
+    select
+        c.customer_id,
+        coalesce(sum(o.revenue), 0) as lifetime_value,
+        count(o.order_id) as order_count,
+        min(o.order_date) as first_order_at,
+        max(o.order_date) as last_order_at,
+        round(sum(o.revenue) / nullif(count(o.order_id), 0), 2) as average_order_value
+    from customers as c
+    left join core.orders as o on c.customer_id = o.customer_id and core.counts_in_sales(o.status)
+    group by c.customer_id
+),
+
+published as (
+    select l.*
+    from marts.customer_lifetime as l
+    where l.customer_id in (select c.customer_id from customers as c)
+)
+
+select
+    e.customer_id,
+    e.lifetime_value as expected_lifetime_value,
+    p.lifetime_value as published_lifetime_value,
+    e.order_count as expected_order_count,
+    p.order_count as published_order_count,
+    e.first_order_at as expected_first_order_at,
+    p.first_order_at as published_first_order_at,
+    e.last_order_at as expected_last_order_at,
+    p.last_order_at as published_last_order_at,
+    e.average_order_value as expected_average_order_value,
+    p.average_order_value as published_average_order_value
+from expected as e
+left join published as p on e.customer_id = p.customer_id
+where
+    (p.customer_id is null and e.order_count > 0)
+    or (
+        p.customer_id is not null
+        and (e.lifetime_value, e.order_count, e.first_order_at, e.last_order_at, e.average_order_value)
+        is distinct from
+        (p.lifetime_value, p.order_count, p.first_order_at, p.last_order_at, p.average_order_value)
+    )
