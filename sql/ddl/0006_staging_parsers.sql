@@ -2,6 +2,10 @@
 -- inlines it) and never raises: a value that does not parse yields false / null, and the
 -- validation stages turn that into the reason code `bad_type`. These implement the "Types"
 -- paragraph of the data contract.
+--
+-- They run on every field of 26M rows, so each tries a cheap test of the common shape first
+-- (ltrim/translate/substr are plain C loops) and only then a regular expression, which costs
+-- ten times more per call.
 
 create function staging.clean(p_value text)
 returns text
@@ -21,8 +25,11 @@ immutable
 parallel safe
 as $$
     -- also accepts pandas' integral floats such as "12.0" (see docs/data-contract-notes.md)
-    select p_value ~ '^[+-]?[0-9]{1,10}(\.0*)?$'
-        and abs(split_part(p_value, '.', 1)::bigint) <= 2147483647
+    select (length(p_value) between 1 and 9 and ltrim(p_value, '0123456789') = '')
+        or (
+            p_value ~ '^[+-]?[0-9]{1,10}(\.0*)?$'
+            and split_part(p_value, '.', 1)::bigint between -2147483648 and 2147483647
+        )
 $$;
 comment on function staging.is_int(text) is 'Whether the text is a 32-bit integer.';
 
@@ -32,7 +39,8 @@ language sql
 immutable
 parallel safe
 as $$
-    select p_value ~ '^[+-]?[0-9]{1,18}(\.0*)?$'
+    select (length(p_value) between 1 and 18 and ltrim(p_value, '0123456789') = '')
+        or p_value ~ '^[+-]?[0-9]{1,18}(\.0*)?$'
 $$;
 comment on function staging.is_bigint(text) is 'Whether the text is a 64-bit integer (up to 18 digits).';
 
@@ -52,7 +60,14 @@ language sql
 immutable
 parallel safe
 as $$
-    select p_value ~ '^[+-]?([0-9]{1,10}(\.[0-9]{0,2})?|\.[0-9]{1,2})$'
+    -- fast: digits, a point, two digits ("123.45"); else the general form
+    select (
+        length(p_value) between 4 and 13
+        and substr(p_value, length(p_value) - 2, 1) = '.'
+        and ltrim(left(p_value, -3), '0123456789') = ''
+        and ltrim(right(p_value, 2), '0123456789') = ''
+    )
+    or p_value ~ '^[+-]?([0-9]{1,10}(\.[0-9]{0,2})?|\.[0-9]{1,2})$'
 $$;
 comment on function staging.is_money(text) is
 'Whether the text is money: a decimal with at most 2 places and "." as the point.';
@@ -93,12 +108,22 @@ language sql
 immutable
 parallel safe
 as $$
-    -- YYYY-MM-DD HH:MM:SS (UTC) or ISO-8601 with "T", optional fraction, and an offset or Z;
-    -- the regular expression checks the ranges of every part but the day of short months.
-    select p_value ~ (
-        '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[ T]([01][0-9]|2[0-3]):[0-5][0-9]'
-        || '(:[0-5][0-9](\.[0-9]{1,6})?)?(Z|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?$'
+    -- YYYY-MM-DD HH:MM:SS (UTC) or ISO-8601 with "T", optional fraction, and an offset or Z.
+    -- The shape first (the common form by translate, the others by a regular expression),
+    -- then the ranges of the parts compared as text, and the day against its month.
+    select (
+        (length(p_value) = 19 and translate(p_value, '0123456789', '9999999999') = '9999-99-99 99:99:99')
+        or p_value ~ (
+            '^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?'
+            || '(Z|[+-](0[0-9]|1[0-5])(:?[0-5][0-9])?)?$'
+        )
     )
+    and substr(p_value, 1, 4) >= '0001'
+    and substr(p_value, 6, 2) between '01' and '12'
+    and substr(p_value, 9, 2) between '01' and '31'
+    and substr(p_value, 12, 2) <= '23'
+    and substr(p_value, 15, 2) <= '59'
+    and (substr(p_value, 17, 1) <> ':' or substr(p_value, 18, 2) <= '59')
     and (
         substr(p_value, 9, 2) <= '28'
         or substr(p_value, 9, 2)::integer <= extract(
@@ -118,6 +143,7 @@ parallel safe
 as $$
     -- no offset means UTC, whatever the session's TimeZone
     select case
+        when length(p_value) = 19 and substr(p_value, 17, 1) = ':' then p_value::timestamp at time zone 'UTC'
         when p_value ~ '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$' then p_value::timestamptz
         else p_value::timestamp at time zone 'UTC'
     end
@@ -142,9 +168,16 @@ language sql
 immutable
 parallel safe
 as $$
-    select s.status
-    from unnest(enum_range(null::core.order_status)) as s (status)
-    where lower(s.status::text) = lower(btrim(p_value))
+    -- one CASE rather than a lookup, so that the planner inlines it (5M rows at full size)
+    select case lower(btrim(p_value))
+        when 'pending' then 'Pending'::core.order_status
+        when 'processing' then 'Processing'::core.order_status
+        when 'shipped' then 'Shipped'::core.order_status
+        when 'in transit' then 'In Transit'::core.order_status
+        when 'delivered' then 'Delivered'::core.order_status
+        when 'cancelled' then 'Cancelled'::core.order_status
+        when 'returned' then 'Returned'::core.order_status
+    end
 $$;
 comment on function staging.to_status(text) is
 'Canonical status for text matched without regard to letter case or surrounding spaces; NULL if unknown.';

@@ -1,30 +1,25 @@
 -- noqa: disable=LT02
--- Stage 12: physical line numbers for a file whose quoted fields hold line breaks.
--- A record starts one line after the previous record ends: line = 2 + the number of line
--- breaks inside all earlier records + the number of earlier records.
-update staging.{{ key }} as s
-set line_no = n.line_no
+-- Stage 12: for a file whose quoted fields hold line breaks, the records that hold them and
+-- how many. A record's physical line is then rec_no + 1 + the breaks inside earlier records;
+-- it is worked out only for rejected rows (see _macros.sql), not stored for every row.
+insert into staging.{{ key }}_breaks (rec_no, breaks)
+select
+    rec_no,
+    breaks
 from (
     select
         rec_no,
-        rec_no + 1 + coalesce(
-            sum(breaks) over (order by rec_no rows between unbounded preceding and 1 preceding), 0
-        ) as line_no
+        length(record) - length(replace(record, E'\n', '')) as breaks
     from (
         select
             rec_no,
-            length(record) - length(replace(record, E'\n', '')) as breaks
-        from (
-            select
-                rec_no,
-                concat(
-                    {%- for c in columns %}
-                        {{ c | ident }}{{ "," if not loop.last }}
-                    {%- endfor %}
-                ) as record
-            from staging.{{ key }}
-        ) as records
-    ) as counted
-) as n
-where s.rec_no = n.rec_no and s.line_no is null;
+            concat(
+{%- for c in columns %}
+                {{ c | ident }}{{ "," if not loop.last }}
+{%- endfor %}
+            ) as record
+        from staging.{{ key }}
+    ) as records
+) as counted
+where breaks > 0;
 -- noqa: enable=LT02

@@ -10,7 +10,7 @@ with
 staged as (
     select
         rec_no,
-        coalesce(line_no, rec_no + 1) as line_no,
+        line_no,
         staging.clean(category_id) as category_id,
         staging.clean(name) as name,
         staging.clean(description) as description,
@@ -52,7 +52,7 @@ from (
     from staging.product_categories_checked
     where problem is null
 ) as valid_lines
-order by category_id_int asc, line_no desc;
+order by category_id_int asc, rec_no desc;
 
 -- A category is accepted when its parent chain reaches a root through loaded categories or
 -- accepted ones of this batch; the rest (unknown parent, or a cycle) are orphans.

@@ -10,7 +10,7 @@ with
 staged as (
     select
         rec_no,
-        coalesce(line_no, rec_no + 1) as line_no,
+        line_no,
         staging.clean(customer_id) as customer_id,
         lower(staging.clean(email)) as email,
         staging.clean(first_name) as first_name,
@@ -71,7 +71,7 @@ from (
     from staging.customers_checked
     where problem is null
 ) as valid_lines
-order by customer_id_int asc, line_no desc;
+order by customer_id_int asc, rec_no desc;
 
 -- An email belongs to its first holder, by batch and then line: a loaded customer that keeps
 -- it in this batch holds it before any line of this batch; within the batch the earliest line.
@@ -84,7 +84,7 @@ from (
             k.email,
             k.customer_id,
             0 as batch_order,
-            0::bigint as line_no
+            0::bigint as rec_no
         from core.customers as k
         where
             k.email in (select candidate.email from staging.customers_candidates as candidate)
@@ -97,7 +97,7 @@ from (
             email,
             customer_id,
             1 as batch_order,
-            line_no
+            rec_no
         from staging.customers_candidates
     ),
 
@@ -106,7 +106,7 @@ from (
             email,
             customer_id
         from claims
-        order by email asc, batch_order asc, line_no asc
+        order by email asc, batch_order asc, rec_no asc
     )
 
     select

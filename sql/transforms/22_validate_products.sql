@@ -9,7 +9,7 @@ with
 staged as (
     select
         rec_no,
-        coalesce(line_no, rec_no + 1) as line_no,
+        line_no,
         staging.clean(product_id) as product_id,
         staging.clean(name) as name,
         staging.clean(description) as description,
@@ -86,5 +86,5 @@ from (
     from staging.products_checked
     where problem is null
 ) as valid_lines
-order by product_id_int asc, line_no desc;
+order by product_id_int asc, rec_no desc;
 create unique index on staging.products_valid (product_id);

@@ -9,7 +9,7 @@ with
 staged as (
     select
         rec_no,
-        coalesce(line_no, rec_no + 1) as line_no,
+        line_no,
         staging.clean(order_id) as order_id,
         staging.clean(customer_id) as customer_id,
         staging.clean(order_date) as order_date,
@@ -107,5 +107,5 @@ from (
     from staging.orders_checked
     where problem is null
 ) as valid_lines
-order by order_id_int asc, line_no desc;
+order by order_id_int asc, rec_no desc;
 create unique index on staging.orders_valid (order_id);

@@ -10,7 +10,7 @@ with
 staged as (
     select
         rec_no,
-        coalesce(line_no, rec_no + 1) as line_no,
+        line_no,
         staging.clean(order_item_id) as order_item_id,
         staging.clean(order_id) as order_id,
         staging.clean(product_id) as product_id,
@@ -104,5 +104,5 @@ from (
     from staging.order_items_checked
     where problem is null
 ) as valid_lines
-order by order_item_id_int asc, line_no desc;
+order by order_item_id_int asc, rec_no desc;
 create unique index on staging.order_items_valid (order_item_id);

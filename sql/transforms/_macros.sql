@@ -17,7 +17,10 @@ select
     {{ run_id }},
     {{ f.key | lit }},
     {{ f.file_name | lit }},
-    c.line_no,
+    coalesce(
+        c.line_no,
+        c.rec_no + 1 + coalesce((select sum(b.breaks) from staging.{{ f.key }}_breaks as b where b.rec_no < c.rec_no), 0)
+    ),
     split_part(c.problem, ':', 1),
     nullif(substr(c.problem, length(split_part(c.problem, ':', 1)) + 2), ''),
     coalesce(r.raw, {{ raw_record(f.columns, "s") }})
