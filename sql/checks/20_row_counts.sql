@@ -29,8 +29,10 @@ select
             and coalesce(s.line_no, s.rec_no + 1) = r.line_no
     left join {{ core_table }} as k
         on
-            staging.is_bigint(staging.clean(s.{{ key_column }}))
-            and staging.to_int(staging.clean(s.{{ key_column }})) = k.{{ key_column }}
+            k.{{ key_column }} = case
+                when staging.is_bigint(staging.clean(s.{{ key_column }}))
+                    then staging.to_int(staging.clean(s.{{ key_column }}))
+            end
 {%- endmacro %}
 {% if scope == 'batch' -%}
 with

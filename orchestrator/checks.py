@@ -1,0 +1,235 @@
+"""Data-quality checks: the SQL files of ``sql/checks``, run on a given connection.
+
+A check is one file ``NN_name.sql`` holding one query that returns the violating rows (no row =
+pass). Its header comment says what it guards and carries two machine-readable lines::
+
+    -- severity: error      (error: a failure stops the batch; warn: reported only)
+    -- scope: batch         (batch: reads only what the batch touched when run with
+                             scope="batch"; table: always reads whole, small tables)
+
+The templates are rendered with ``run_id``, ``scope`` ("batch" or "all") and the thresholds of
+``DEFAULT_CONTEXT``. ``run_checks`` runs every check in its own savepoint on the connection it
+is given, so it works inside the load's open publish transaction: a check that fails to run is
+reported as ``error`` and leaves the transaction usable; nothing is committed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jinja2
+import psycopg
+from psycopg.types.json import Jsonb
+
+from .render import Renderer
+
+Severity = Literal["error", "warn"]
+CheckScope = Literal["batch", "table"]
+RunScope = Literal["batch", "all"]
+Status = Literal["pass", "fail", "error"]
+
+#: Values the templates receive unless the caller's context overrides them.
+DEFAULT_CONTEXT: dict[str, Any] = {
+    "warn_reject_share": 0.01,  # 42_reject_share: warn above 1% rejected rows in a file
+    "freshness_hours": 48,  # 50_newest_order_freshness: newest order at most 48 h old
+    "last_run_max_hours": 26,  # 51_last_run_age: a successful load at least every 26 h
+}
+
+#: Violating rows kept in a result (and stored as etl.check_results.sample).
+SAMPLE_ROWS = 20
+
+_FILE = re.compile(r"^(\d{2})_([a-z0-9_]+)\.sql$")
+_TAG = re.compile(r"^--\s*(severity|scope):\s*(\S+)\s*$")
+_ALLOWED = {"severity": ("error", "warn"), "scope": ("batch", "table")}
+
+
+class CheckDefinitionError(ValueError):
+    """A check file whose header lacks or misstates its severity or scope."""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    severity: Severity
+    scope: CheckScope
+    description: str
+    path: Path
+
+    def effective_scope(self, scope: RunScope) -> RunScope:
+        """What the check reads when run with ``scope``: only a batch-scoped check narrows."""
+        return "batch" if scope == "batch" and self.scope == "batch" else "all"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: Check
+    scope: RunScope
+    status: Status
+    violating_rows: int | None
+    duration_ms: int
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.check.name
+
+    @property
+    def severity(self) -> Severity:
+        return self.check.severity
+
+    @property
+    def blocking(self) -> bool:
+        """An error-severity check that failed or could not run: the batch must not be published."""
+        return self.check.severity == "error" and self.status != "pass"
+
+
+def parse_header(path: Path) -> Check:
+    """The check defined by ``path``: name from the file name, the rest from the header comment."""
+    m = _FILE.match(path.name)
+    if not m:
+        raise CheckDefinitionError(f"{path}: a check file is named NN_lower_snake.sql")
+    tags: dict[str, str] = {}
+    text: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        tag = _TAG.match(line)
+        if tag:
+            key, value = tag.groups()
+            if value not in _ALLOWED[key]:
+                raise CheckDefinitionError(
+                    f"{path.name}: '-- {key}: {value}' is not one of {', '.join(_ALLOWED[key])}"
+                )
+            tags[key] = value
+        else:
+            text.append(line[2:].strip())
+    missing = [k for k in ("severity", "scope") if k not in tags]
+    if missing:
+        raise CheckDefinitionError(
+            f"{path.name}: the header comment lacks " + " and ".join(f"'-- {k}: ...'" for k in missing)
+        )
+    return Check(
+        name=m.group(2),
+        severity=tags["severity"],  # type: ignore[arg-type]
+        scope=tags["scope"],  # type: ignore[arg-type]
+        description=" ".join(t for t in text if t),
+        path=path,
+    )
+
+
+def discover(checks_dir: Path) -> list[Check]:
+    """The checks of ``checks_dir`` (normally ``sql/checks``) in file order; ``_*.sql`` are not checks."""
+    checks = [parse_header(p) for p in sorted(checks_dir.glob("*.sql")) if not p.name.startswith("_")]
+    seen: dict[str, Path] = {}
+    for c in checks:
+        if c.name in seen:
+            raise CheckDefinitionError(f"{c.path.name} and {seen[c.name].name} define the same check {c.name!r}")
+        seen[c.name] = c.path
+    return checks
+
+
+def render(renderer: Renderer, check: Check, *, run_id: int | None, scope: RunScope,
+           context: Mapping[str, Any] | None = None) -> str:
+    """The SQL of ``check`` as it runs (``shopetl check --show NAME`` prints it)."""
+    ctx = {**DEFAULT_CONTEXT, **(context or {}), "run_id": run_id, "scope": scope}
+    return renderer.render(check.path.name, **ctx)
+
+
+def run_checks(
+    conn: psycopg.Connection,
+    renderer: Renderer,
+    *,
+    run_id: int | None,
+    scope: RunScope,
+    context: Mapping[str, Any] | None = None,
+    only: Iterable[str] | None = None,
+) -> list[CheckResult]:
+    """Run the checks of ``renderer.folder`` on ``conn`` and return one result per check.
+
+    ``scope="batch"`` needs ``run_id`` and the load's staging tables (staging.touched_* and
+    staging.*_changed of that run); ``scope="all"`` reads whole tables. Each check runs in its own
+    savepoint (or its own transaction when ``conn`` has none open); nothing is written and
+    nothing is committed, so the caller's transaction decides. ``only`` selects checks by name.
+    """
+    if scope not in ("batch", "all"):
+        raise ValueError(f"scope is 'batch' or 'all', not {scope!r}")
+    if scope == "batch" and run_id is None:
+        raise ValueError("scope 'batch' judges one run: give its run_id")
+    checks = discover(renderer.folder)
+    if only is not None:
+        wanted = set(only)
+        unknown = wanted - {c.name for c in checks}
+        if unknown:
+            known = ", ".join(c.name for c in checks)
+            raise ValueError(f"no check named {', '.join(sorted(unknown))} (known: {known})")
+        checks = [c for c in checks if c.name in wanted]
+    return [_run_one(conn, renderer, c, run_id=run_id, scope=scope, context=context) for c in checks]
+
+
+def _run_one(conn: psycopg.Connection, renderer: Renderer, check: Check, *, run_id: int | None,
+             scope: RunScope, context: Mapping[str, Any] | None) -> CheckResult:
+    effective = check.effective_scope(scope)
+    t0 = time.monotonic()
+    try:
+        sql = render(renderer, check, run_id=run_id, scope=scope, context=context)
+        # one statement: the count of all violating rows and the first SAMPLE_ROWS of them
+        wrapped = (
+            "with violations as materialized (\n" + sql.rstrip().rstrip(";") + "\n)\n"
+            "select (select count(*) from violations),"
+            f" (select coalesce(jsonb_agg(to_jsonb(v)), '[]') from (select * from violations limit {SAMPLE_ROWS}) as v)"
+        )
+        with conn.transaction():
+            row = conn.execute(wrapped).fetchone()  # type: ignore[arg-type]
+    except jinja2.TemplateError as exc:
+        return CheckResult(check, effective, "error", None, _ms(t0), error=f"template: {exc}")
+    except psycopg.Error as exc:
+        return CheckResult(check, effective, "error", None, _ms(t0), error=_message(exc))
+    assert row is not None
+    count, sample = int(row[0]), list(row[1])
+    return CheckResult(check, effective, "pass" if count == 0 else "fail", count, _ms(t0), sample)
+
+
+def record_results(conn: psycopg.Connection, run_id: int | None, results: Sequence[CheckResult]) -> None:
+    """Store ``results`` in etl.check_results, tied to ``run_id`` (None: an on-demand check).
+
+    Writes in one transaction of ``conn`` (a savepoint when the caller has one open, which it
+    then commits). The load records through another connection than the one it checks on, so
+    that the results survive the rollback of a refused batch.
+    """
+    with conn.transaction(), conn.cursor() as cur:
+        cur.executemany(
+            "insert into etl.check_results (run_id, check_name, severity, scope, status, violating_rows,"
+            " sample, error, duration_ms) values (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                (run_id, r.name, r.severity, r.scope, r.status, r.violating_rows,
+                 None if r.status == "error" else Jsonb(r.sample), r.error, r.duration_ms)
+                for r in results
+            ],
+        )
+
+
+def blocking(results: Iterable[CheckResult]) -> list[CheckResult]:
+    """The results that stop a batch: error-severity checks that failed or could not run."""
+    return [r for r in results if r.blocking]
+
+
+def _ms(t0: float) -> int:
+    return int((time.monotonic() - t0) * 1000)
+
+
+def _message(exc: psycopg.Error) -> str:
+    diag = exc.diag
+    text = diag.message_primary or str(exc).strip()
+    return f"{diag.sqlstate}: {text}" if diag.sqlstate else text
+
+
+__all__ = [
+    "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_header",
+    "record_results", "render", "run_checks",
+]
