@@ -162,8 +162,9 @@ def test_on_demand_without_a_run_passes_on_clean_data(conn: psycopg.Connection) 
 NO_DEFAULT_CONSTRAINT = "alter table core.orders_default drop constraint orders_default_must_stay_empty"
 FUTURE = "now() + interval '3 days'"
 
-#: check -> [(what the test breaks, SQL that breaks it)], RUN standing for the clean run's id.
-CORRUPTIONS: dict[str, list[tuple[str, list[str]]]] = {
+#: check -> [(what the test breaks, SQL that breaks it[, the scopes that see it])], RUN standing
+#: for the clean run's id. By default both scopes must see it.
+CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
     "default_partitions_empty": [
         ("a row in the DEFAULT partition", [
             NO_DEFAULT_CONSTRAINT,
@@ -197,8 +198,14 @@ CORRUPTIONS: dict[str, list[tuple[str, list[str]]]] = {
     "row_counts": [
         ("staged_rows off by one", ["update etl.run_files set staged_rows = staged_rows + 1"
                                     " where run_id = RUN and file_key = 'orders'"]),
-        ("a reject naming no staged line", ["insert into etl.rejects (run_id, file_key, file_name, line_no, reason)"
-                                            " values (RUN, 'orders', 'orders.csv', 99, 'bad_value')"]),
+        ("a reject naming no line of the file", ["insert into etl.rejects (run_id, file_key, file_name, line_no,"
+                                                 " reason) values (RUN, 'orders', 'orders.csv', 99, 'bad_value')"]),
+        ("a line rejected twice", ["insert into etl.rejects (run_id, file_key, file_name, line_no, reason) values"
+                                   " (RUN, 'orders', 'orders.csv', 3, 'bad_value'),"
+                                   " (RUN, 'orders', 'orders.csv', 3, 'orphan')"]),
+        ("an accepted customer lost", ["delete from core.customers where customer_id = 3"], ("batch",)),
+        ("an accepted order not stamped with the batch", ["update core.orders set batch_id = 0 where order_id = 101"],
+         ("batch",)),
     ],
     "revenue_not_negative": [
         ("a negative order revenue", ["update core.orders set revenue = -1 where order_id = 103"]),
@@ -264,12 +271,11 @@ CORRUPTIONS: dict[str, list[tuple[str, list[str]]]] = {
     ],
 }
 
-#: Corruptions a scope cannot see by design: batch-scoped totals compare marts with one another.
 CASES = [
-    pytest.param(name, sql, scope, id=f"{name}-{what.replace(' ', '_')}-{scope}")
+    pytest.param(name, case[1], scope, id=f"{name}-{case[0].replace(' ', '_')}-{scope}")
     for name, cases in CORRUPTIONS.items()
-    for what, sql in cases
-    for scope in ("batch", "all")
+    for case in cases
+    for scope in (case[2] if len(case) > 2 else ("batch", "all"))
 ]
 
 
@@ -292,11 +298,12 @@ def test_check_fails_on_corrupted_data(
 
 
 def test_a_delivery_with_rejects_balances_and_only_warns(settings: Settings, tmp_path: Path) -> None:
-    """Rejected lines of every kind (malformed, bad key, duplicate, orphan) keep staged = accepted +
-    rejected; their share (above 1%) is a warning, nothing more."""
+    """Rejected lines of every kind (malformed, bad key, duplicate after a record spanning two lines,
+    orphan) keep staged = accepted + rejected; their share (above 1%) is a warning, nothing more."""
     dirty = {
         **CLEAN,
-        "customers": CLEAN["customers"] + "5,ANN@example.com,Ann,Again,,,,,,,2023-01-01 00:00:00,\n",
+        "customers": CLEAN["customers"] + '6,eve@example.com,Eve,E,"1 Main St\nApt 2",,,,,,,\n'
+        + "5,ANN@example.com,Ann,Again,,,,,,,2023-01-01 00:00:00,\n",
         "orders": CLEAN["orders"] + "\n" + "\n".join([
             _order(104, 3, D2, "12:00:00", "Delivered", ""),
             "abc,1,2024-01-01 00:00:00,Delivered,,,,,,,,,,",

@@ -1,45 +1,32 @@
--- Nothing of a delivered file is lost or counted twice: per file of the run,
---   staged = accepted + rejected, where
---   staged   = etl.run_files.staged_rows (records the stager took: parsed and malformed),
---   rejected = its rows of etl.rejects (malformed ones never reach staging.<file>; the others
---              each name one staged record by its line number),
---   accepted = the staged records of staging.<file> no reject names;
--- and every accepted record's key is in core after the publish (the accepted record or a later
--- line with the same key won). A reject naming no staged line, or two rejects of one line,
--- break the first equation; a lost row breaks the second.
--- Batch scope: the run's own staging tables (they hold the latest run, also after it ended).
--- Scope all: the ledger of every run that has a summary (etl.runs.summary, etl.run_files and
--- etl.rejects agree on rows, accepted and rejected per reason).
+-- Nothing of a delivered file is lost or counted twice. Per file of the run,
+-- staged = accepted + rejected, where staged is etl.run_files.staged_rows (the records the stager
+-- took, parsed or malformed) and rejected its rows in etl.rejects; the check makes "accepted"
+-- mean something by tying each term to what exists:
+--   * staged = the records in staging.<file> + the malformed rejects (which never reach it);
+--   * each reject names its own line, inside the file (2 .. etl.run_files.physical_lines);
+--   * the rows the batch changed (staging.<file>_changed: accepted, new or different) are at most
+--     the accepted records, and every one of them is in core stamped with this batch.
+-- Batch scope: the run's staging tables (they hold the latest run, also after it ended).
+-- Scope all: the ledger of every run with a summary (etl.runs.summary, etl.run_files and
+-- etl.rejects agree on rows, accepted, and rejected per reason).
 -- severity: error
 -- scope: batch
-{#- The records of staging.<key>: how many, how many no reject names, and how many of those
-    have no key in core. -#}
-{% macro staged_file(key, key_column, core_table) -%}
+{#- The rows of staging.<key>_changed, and how many of them are not in core with this batch. -#}
+{% macro published(key, core_table, join_condition) -%}
 select
         {{ key | lit }} as file_key,
-        count(*) as parsed_rows,
-        count(*) filter (where r.line_no is null) as accepted_rows,
-        count(*) filter (where r.line_no is null and k.{{ key_column }} is null) as unpublished_rows
-    from staging.{{ key }} as s
-    left join etl.rejects as r
-        on
-            r.run_id = {{ run_id | lit }}
-            and r.file_key = {{ key | lit }}
-            and r.reason <> 'malformed'
-            and coalesce(s.line_no, s.rec_no + 1) = r.line_no
-    left join {{ core_table }} as k
-        on
-            k.{{ key_column }} = case
-                when staging.is_bigint(staging.clean(s.{{ key_column }}))
-                    then staging.to_int(staging.clean(s.{{ key_column }}))
-            end
+        count(*) as changed_rows,
+        count(*) filter (where k.batch_id is null) as unpublished_rows
+    from staging.{{ key }}_changed as c
+    left join {{ core_table }} as k on {{ join_condition }} and k.batch_id = {{ run_id | lit }}
 {%- endmacro %}
 {% if scope == 'batch' -%}
 with
 files as (
     select
         f.file_key,
-        f.staged_rows
+        f.staged_rows,
+        f.physical_lines
     from etl.run_files as f
     where f.run_id = {{ run_id | lit }}
 ),
@@ -48,35 +35,70 @@ rejected as (
     select
         r.file_key,
         count(*) as rejected_rows,
-        count(*) filter (where r.reason = 'malformed') as malformed_rows
+        count(*) filter (where r.reason = 'malformed') as malformed_rows,
+        count(distinct r.line_no) as rejected_lines,
+        count(*) filter (where r.line_no not between 2 and f.physical_lines) as stray_rejects
     from etl.rejects as r
+    inner join files as f on r.file_key = f.file_key
     where r.run_id = {{ run_id | lit }}
     group by r.file_key
 ),
 
-staged as (
-    {{ staged_file("product_categories", "category_id", "core.product_categories") }}
+parsed as (
+    select
+        'product_categories' as file_key,
+        count(*) as parsed_rows
+    from staging.product_categories
     union all
-    {{ staged_file("products", "product_id", "core.products") }}
+    select
+        'products' as file_key,
+        count(*) as parsed_rows
+    from staging.products
     union all
-    {{ staged_file("customers", "customer_id", "core.customers") }}
+    select
+        'customers' as file_key,
+        count(*) as parsed_rows
+    from staging.customers
     union all
-    {{ staged_file("orders", "order_id", "core.order_keys") }}
+    select
+        'orders' as file_key,
+        count(*) as parsed_rows
+    from staging.orders
     union all
-    {{ staged_file("order_items", "order_item_id", "core.order_item_keys") }}
+    select
+        'order_items' as file_key,
+        count(*) as parsed_rows
+    from staging.order_items
+),
+
+published as (
+    {{ published("product_categories", "core.product_categories", "c.category_id = k.category_id") }}
+    union all
+    {{ published("products", "core.products", "c.product_id = k.product_id") }}
+    union all
+    {{ published("customers", "core.customers", "c.customer_id = k.customer_id") }}
+    union all
+    {{ published("orders", "core.orders", "c.order_id = k.order_id and c.order_date = k.order_date") }}
+    union all
+    {{ published("order_items", "core.order_items",
+                 "c.order_item_id = k.order_item_id and c.order_date = k.order_date") }}
 ),
 
 counted as (
     select
         f.file_key,
         f.staged_rows,
-        s.parsed_rows,
+        p.parsed_rows,
         coalesce(r.malformed_rows, 0) as malformed_rows,
-        s.accepted_rows,
         coalesce(r.rejected_rows, 0) as rejected_rows,
-        s.unpublished_rows
+        f.staged_rows - coalesce(r.rejected_rows, 0) as accepted_rows,
+        coalesce(r.rejected_lines, 0) as rejected_lines,
+        coalesce(r.stray_rejects, 0) as stray_rejects,
+        pub.changed_rows,
+        pub.unpublished_rows
     from files as f
-    inner join staged as s on f.file_key = s.file_key
+    inner join parsed as p on f.file_key = p.file_key
+    inner join published as pub on f.file_key = pub.file_key
     left join rejected as r on f.file_key = r.file_key
 )
 
@@ -85,20 +107,24 @@ select
     staged_rows,
     parsed_rows,
     malformed_rows,
-    accepted_rows,
     rejected_rows,
+    accepted_rows,
+    changed_rows,
     unpublished_rows,
     case
         when coalesce(staged_rows, -1) <> parsed_rows + malformed_rows
             then 'staged_rows is not the records in staging plus the malformed ones'
-        when staged_rows <> accepted_rows + rejected_rows
-            then 'staged is not accepted + rejected (a reject names no staged line, or one line twice)'
-        else 'accepted records whose key is not in core'
+        when rejected_lines <> rejected_rows then 'a line is rejected twice'
+        when stray_rejects > 0 then 'a reject names a line outside the file'
+        when changed_rows > accepted_rows then 'more rows changed than were accepted'
+        else 'changed rows missing from core (or not stamped with this batch)'
     end as problem
 from counted
 where
     coalesce(staged_rows, -1) <> parsed_rows + malformed_rows
-    or staged_rows <> accepted_rows + rejected_rows
+    or rejected_lines <> rejected_rows
+    or stray_rejects > 0
+    or changed_rows > accepted_rows
     or unpublished_rows > 0
 {%- else -%}
 with
