@@ -397,6 +397,28 @@ async def test_customers_sorted_and_filtered(client: Any) -> None:
     assert await customer_ids(client, orderBy=["AVERAGE_ORDER_VALUE_DESC"]) == [3, 2, 1]  # null first
 
 
+@pytest.mark.parametrize("order_by", [["LIFETIME_VALUE_DESC"], ["ORDER_COUNT_ASC"], ["LAST_NAME_DESC"], []])
+async def test_customers_pages_of_one_give_the_same_order(client: Any, order_by: list[str]) -> None:
+    whole = await customer_ids(client, orderBy=order_by)
+    forwards: list[int] = []
+    after = None
+    while True:
+        page = (await data(client, CUSTOMERS, {"orderBy": order_by, "first": 1, "after": after}))["customers"]
+        forwards += [n["customerId"] for n in page["nodes"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    backwards: list[int] = []
+    before = None
+    while True:
+        page = (await data(client, CUSTOMERS, {"orderBy": order_by, "last": 1, "before": before}))["customers"]
+        backwards = [n["customerId"] for n in page["nodes"]] + backwards
+        if not page["pageInfo"]["hasPreviousPage"]:
+            break
+        before = page["pageInfo"]["startCursor"]
+    assert forwards == whole == backwards and len(whole) == 3
+
+
 async def test_customers_keyset_pages_through_nulls(client: Any) -> None:
     # LAST_ORDER_AT_DESC puts carol (no order: null) first, as PostgreSQL does
     seen: list[int] = []
@@ -448,6 +470,9 @@ async def test_product_by_id(client: Any) -> None:
         ({"filter": {"name": {"includesInsensitive": "1%"}}}, [106]),
         ({"filter": {"and": [{"price": {"greaterThan": "100"}}, {"name": {"includesInsensitive": "laptop"}}]}},
          [100, 101]),
+        ({"filter": {"not": {"inventoryCount": {"greaterThan": 4}}}}, [102, 105, 106]),  # null is not > 4
+        ({"filter": {"or": [{"inventoryCount": {"greaterThan": 40}}, {"price": None, "sku": {"equalTo": "KE-1"}}]}},
+         [104, 105]),
         ({"orderBy": ["PRICE_ASC"]}, [104, 105, 103, 106, 102, 101, 100]),
         ({"orderBy": ["INVENTORY_COUNT_DESC"]}, [105, 104, 103, 101, 100, 106, 102]),
         ({"orderBy": ["INVENTORY_COUNT_ASC"]}, [102, 106, 100, 101, 103, 104, 105]),
@@ -459,7 +484,17 @@ async def test_products_filters_and_sorts(client: Any, variables: dict[str, Any]
     assert await product_ids(client, **variables) == expected
 
 
-@pytest.mark.parametrize("order_by", [["INVENTORY_COUNT_DESC"], ["INVENTORY_COUNT_ASC"], ["PRICE_DESC", "NAME_ASC"]])
+@pytest.mark.parametrize(
+    "order_by",
+    [
+        ["INVENTORY_COUNT_DESC"],  # nullable key: expanded keyset condition
+        ["INVENTORY_COUNT_ASC"],
+        ["PRICE_DESC", "NAME_ASC"],  # mixed directions: expanded condition with a bound
+        ["PRICE_ASC"],  # NOT NULL keys in one direction: row comparison
+        ["NAME_DESC", "PRODUCT_ID_DESC"],
+        [],
+    ],
+)
 async def test_products_every_page_size_gives_the_same_order(client: Any, order_by: list[str]) -> None:
     whole = await product_ids(client, orderBy=order_by)
     for size in (1, 2, 3):
