@@ -19,13 +19,17 @@ def cmd_load(args: argparse.Namespace, s: Settings) -> int:
     if args.threshold is not None:
         s = s.with_(reject_threshold=args.threshold)
     try:
-        result = load(s, Path(args.folder), show_progress=False if args.json else None)
+        result = load(
+            s, Path(args.folder), show_progress=False if args.json else None, force=args.force, wait=args.wait
+        )
     except RefusedInput as exc:
         if args.json:
             print(json.dumps({"run_id": None, "status": "refused", "files": {}, "error": str(exc)}))
         raise
     if args.json:
         print(json.dumps(result.to_json()))
+    elif result.run_id is None:
+        print(f"nothing to load: every file of {args.folder} was loaded before (use --force to load it again)")
     else:
         _print_summary(result.to_json(), result.stages)
     if result.status != "ok":
@@ -51,29 +55,30 @@ def _print_summary(summary: dict[str, Any], stages: dict[str, float]) -> None:
 
 
 def cmd_render(args: argparse.Namespace, s: Settings) -> int:
-    from .load import Pipeline
+    """Print a stage as it would run for a run (default: the latest) or a folder's headers."""
+    from .delivery import discover, read_header
+    from .load import Pipeline, Run
 
-    folder = Path(args.folder) if args.folder else Path(".")
-    p = Pipeline(s, folder, show_progress=False)
-    with db.connect(p.url, autocommit=True) as ctl:
-        run = ctl.execute(
-            "select run_id, started_at from etl.runs where %s::bigint is null or run_id = %s order by run_id desc limit 1",
+    p = Pipeline(s)
+    with p._ctl() as ctl:
+        p.check_migrated(ctl)
+        latest = ctl.execute(
+            "select run_id from etl.runs where %s::bigint is null or run_id = %s order by run_id desc limit 1",
             (args.run, args.run),
         ).fetchone()
-        if run is None and args.run is not None:
+        if args.run is not None and latest is None:
             raise ShopetlError(f"no run {args.run} in etl.runs (see `shopetl runs`)")
-        p.run_id, p.started_at = (run if run else (0, None))
-        if p.started_at is None:
-            p.started_at = ctl.execute("select now()").fetchone()[0]  # type: ignore[index]
-        if args.folder:
-            from .delivery import discover
-
-            specs = p._headers(ctl, discover(folder))
+        if latest and not args.folder:
+            run = p.run_info(ctl, int(latest[0]))
         else:
-            specs = p._headers(ctl, {})
-    ctx: dict[str, Any] = {**p.context(specs), "first_refresh": False}
+            files = discover(Path(args.folder)) if args.folder else {}
+            now = ctl.execute("select now()").fetchone()[0]  # type: ignore[index]
+            specs = p.specs(ctl, {k: (f.name, read_header(f)) for k, f in files.items()})
+            run = Run(int(latest[0]) + 1 if latest else 1, Path(args.folder or "."), now, specs, files)
+        bulk = ctl.execute("select not exists (select 1 from core.order_keys)").fetchone()[0]  # type: ignore[index]
+    ctx: dict[str, Any] = {**run.context(s.reject_threshold), "first_refresh": False, "bulk": bulk}
     if args.key:
-        f = specs[args.key]
+        f = run.specs[args.key]
         ctx.update(key=args.key, file_name=f.file_name, header=f.columns, columns=f.columns)
     sys.stdout.write(p.renderer.render(args.stage, **ctx))
     return 0
@@ -112,6 +117,8 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     p.add_argument("folder")
     p.add_argument("--json", action="store_true", help="print only the run summary as JSON on stdout")
     p.add_argument("--threshold", type=float, help="reject share that refuses a batch (default 0.05)")
+    p.add_argument("--force", action="store_true", help="load files again even if an earlier run loaded them")
+    p.add_argument("--wait", action="store_true", help="wait for another running load instead of refusing")
     p.set_defaults(func=cmd_load)
 
     r = sub.add_parser("render", help="print a stage's SQL exactly as it would run (for psql)")

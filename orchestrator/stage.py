@@ -40,7 +40,6 @@ class StagedFile:
     file_name: str
     size_bytes: int
     sha256: str
-    header: list[str]
     records: int
     physical_lines: int
     salvaged: bool
@@ -198,7 +197,6 @@ def stage_file(
     url: str,
     run_id: int,
     f: DeliveryFile,
-    header: list[str],
     staging_cols: list[str],
     renderer: Renderer,
     progress: ProgressFn | None = None,
@@ -232,7 +230,6 @@ def stage_file(
         file_name=f.name,
         size_bytes=f.size,
         sha256=sha,
-        header=header,
         records=records,
         physical_lines=lines,
         salvaged=salvaged,

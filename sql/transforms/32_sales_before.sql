@@ -1,6 +1,6 @@
 {% from "_sales_macros.sql" import touched_sales %}
 -- Stage 32: the touched orders' counted sales before the batch is applied (the marts will
--- move by what changes between this and stage 40), and their customers before.
+-- move by what changes between this and stage 42), and their customers before.
 {{ touched_sales("before") }}
 
 drop table if exists staging.touched_customers;

@@ -1,5 +1,5 @@
 {#- The counted sales of the touched orders, as the core tables stand when the macro runs;
-    stage 32 takes them before the batch is applied and stage 40 after, and the marts move by
+    stage 32 takes them before the batch is applied and stage 42 after, and the marts move by
     the difference. The touched orders are disjoint from all others, so their distinct-order
     counts add up. -#}
 {% macro touched_sales(when) -%}

@@ -1,4 +1,4 @@
--- Stage 44: customer lifetime value and the other derived attributes, recomputed for the
+-- Stage 46: customer lifetime value and the other derived attributes, recomputed for the
 -- customers the batch touched (new customers, and the old and new customer of every touched
 -- order). Counted orders only; a customer without one has lifetime value 0.
 insert into marts.customer_lifetime as t (

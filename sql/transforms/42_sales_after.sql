@@ -1,5 +1,5 @@
 {% from "_sales_macros.sql" import touched_sales %}
--- Stage 40: the touched orders' counted sales after the batch (see stage 32), and the days
+-- Stage 42: the touched orders' counted sales after the batch (see stage 32), and the days
 -- and customers the batch touched.
 {{ touched_sales("after") }}
 

@@ -1,4 +1,4 @@
--- Stage 39: the category tree flattened into (ancestor, descendant, depth) pairs, rebuilt
+-- Stage 41: the category tree flattened into (ancestor, descendant, depth) pairs, rebuilt
 -- when the batch changed a category (500 rows at full size: cheaper to rebuild than to patch).
 delete from marts.category_closure
 where exists (select 1 from staging.product_categories_changed);

@@ -1,6 +1,6 @@
--- Stage 36: replace the changed orders. An order's date is its partition key, so a changed
+-- Stage 37: replace the changed orders. An order's date is its partition key, so a changed
 -- order is deleted and inserted again (into its month, whose partition stage 30 created),
--- and the lines it keeps from earlier batches move with it. Its revenue is set in stage 38.
+-- and the lines it keeps from earlier batches move with it. Its revenue is set in stage 39.
 delete from core.orders as o
 using staging.orders_changed as c
 where o.order_id = c.order_id and o.order_date = c.old_order_date;

@@ -1,4 +1,4 @@
--- Stage 38: order revenue = the sum of its lines' revenue (line revenue = price * quantity -
+-- Stage 39: order revenue = the sum of its lines' revenue (line revenue = price * quantity -
 -- discount), for every touched order; an order without lines has revenue 0.
 update core.orders as o
 set revenue = coalesce(lines.revenue, 0)

@@ -1,5 +1,5 @@
--- Stage 37: replace the changed order lines. A replaced line is replaced whole: its old
--- version is deleted wherever it was (found through core.order_item_keys, which stage 36 kept
+-- Stage 38: replace the changed order lines. A replaced line is replaced whole: its old
+-- version is deleted wherever it was (found through core.order_item_keys, which stage 37 kept
 -- in step with moved orders) and the new one is inserted into its order's month.
 delete from core.order_items as i
 using staging.order_items_changed as c
