@@ -290,8 +290,15 @@ def test_cli_json_summary_and_exit_codes(db_url: str, tmp_path: Path) -> None:
     assert json.loads(bad.stdout)["status"] == "refused"
     assert "orders.csv has no column 'customer_id'" in bad.stderr
 
+    again = subprocess.run(
+        [sys.executable, "-m", "shopetl", "load", str(folder), "--json"], capture_output=True, text=True, env=env
+    )
+    assert again.returncode == 0
+    assert json.loads(again.stdout)["skipped"] == {k: summary["run_id"] for k in summary["files"]}
+    assert "loaded already by run" in again.stderr
+
     failed = subprocess.run(
-        [sys.executable, "-m", "shopetl", "load", str(folder), "--json", "--threshold", "0.01"],
+        [sys.executable, "-m", "shopetl", "load", str(folder), "--json", "--threshold", "0.01", "--force"],
         capture_output=True, text=True, env=env,
     )
     assert failed.returncode == 1

@@ -112,4 +112,5 @@ select
     null as published_orders
 from roots as r
 full join shop as s on r.sales_date = s.sales_date
-where (r.units, r.revenue) is distinct from (s.units, s.revenue)
+-- a day whose counted orders have no lines yet has no category rows: 0 on both sides
+where (coalesce(r.units, 0), coalesce(r.revenue, 0)) is distinct from (coalesce(s.units, 0), coalesce(s.revenue, 0))

@@ -1,9 +1,9 @@
-{% from "_macros.sql" import record_rejects %}
+{% from "_macros.sql" import record_rejects, keep_last_valid %}
 -- Stage 23: validate staged orders (data contract: orders.csv).
--- Output: staging.orders_valid, one row per order_id (the last valid line), status canonical.
+-- Output: staging.orders_valid, typed, one row per order_id (the last valid line), status canonical.
 {% set f = files["orders"] %}
-drop table if exists staging.orders_checked;
-create unlogged table staging.orders_checked as
+drop table if exists staging.orders_valid;
+create unlogged table staging.orders_valid with (autovacuum_enabled = false) as
 with
 
 staged as (
@@ -77,16 +77,11 @@ checked as (
     left join staging.customers_valid as new on s.customer_id_int = new.customer_id
 )
 
-select * from checked;
-
-{{ record_rejects(f, run_id) }};
-
-drop table if exists staging.orders_valid;
-create unlogged table staging.orders_valid as
-select distinct on (order_id_int)
+select
     rec_no,
     line_no,
-    order_id_int as order_id,
+    problem,
+    case when staging.is_bigint(order_id) then staging.to_int(order_id) end as order_id,
     customer_id_int::integer as customer_id,
     order_date_utc as order_date,
     staging.to_status(status) as status,
@@ -96,16 +91,12 @@ select distinct on (order_id_int)
     shipping_state,
     shipping_zip,
     shipping_country,
-    staging.to_timestamp_utc(processing_date) as processing_date,
-    staging.to_timestamp_utc(shipping_date) as shipping_date,
-    staging.to_timestamp_utc(delivery_date) as delivery_date,
-    total_amount::numeric(14, 2) as total_amount
-from (
-    select
-        *,
-        staging.to_int(order_id) as order_id_int
-    from staging.orders_checked
-    where problem is null
-) as valid_lines
-order by order_id_int asc, rec_no desc;
-create unique index on staging.orders_valid (order_id);
+    case when problem is null then staging.to_timestamp_utc(processing_date) end as processing_date,
+    case when problem is null then staging.to_timestamp_utc(shipping_date) end as shipping_date,
+    case when problem is null then staging.to_timestamp_utc(delivery_date) end as delivery_date,
+    case when problem is null then total_amount::numeric(14, 2) end as total_amount
+from checked;
+
+{{ record_rejects(f, run_id, table="orders_valid") }};
+
+{{ keep_last_valid("orders_valid", "order_id") }}

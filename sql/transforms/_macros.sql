@@ -10,8 +10,8 @@ concat_ws(
     )
 {%- endmacro %}
 
-{#- Insert the rows of staging.<key>_checked whose `problem` is set into etl.rejects. -#}
-{% macro record_rejects(f, run_id) -%}
+{#- Insert the rows of staging.<table> (default <key>_checked) whose `problem` is set into etl.rejects. -#}
+{% macro record_rejects(f, run_id, table=none) -%}
 insert into etl.rejects (run_id, file_key, file_name, line_no, reason, detail, raw)
 select
     {{ run_id }},
@@ -24,8 +24,34 @@ select
     split_part(c.problem, ':', 1),
     nullif(substr(c.problem, length(split_part(c.problem, ':', 1)) + 2), ''),
     coalesce(r.raw, {{ raw_record(f.columns, "s") }})
-from staging.{{ f.key }}_checked as c
+from staging.{{ table or (f.key ~ "_checked") }} as c
 inner join staging.{{ f.key }} as s on c.rec_no = s.rec_no
 left join staging.{{ f.key }}_raw as r on c.line_no = r.line_no
 where c.problem is not null
+{%- endmacro %}
+
+
+{#- Turn a checked table into the valid one: rejected rows out (record_rejects keeps them), and
+    one row per key, the last line winning. Building the unique index proves there is no
+    duplicate key in the common case; only when it fails are the earlier lines removed. -#}
+{% macro keep_last_valid(table, key) -%}
+delete from staging.{{ table }} where problem is not null;
+alter table staging.{{ table }} drop column problem;
+
+do $$
+begin
+    create unique index {{ table }}_key on staging.{{ table }} ({{ key }});
+exception when unique_violation then
+    delete from staging.{{ table }} as t
+    using (
+        select {{ key }}, max(rec_no) as last_rec_no
+        from staging.{{ table }}
+        group by {{ key }}
+        having count(*) > 1
+    ) as d
+    where t.{{ key }} = d.{{ key }} and t.rec_no < d.last_rec_no;
+    create unique index {{ table }}_key on staging.{{ table }} ({{ key }});
+end
+$$;
+analyze staging.{{ table }};
 {%- endmacro %}
