@@ -9,7 +9,7 @@ import logging
 log = logging.getLogger(__name__)
 
 #: Modules exposing ``register(subparsers)``; the GraphQL server lives in its own package.
-COMMAND_MODULES = ("shopetl.load_cmd", "shopetl_graphql.cli")
+COMMAND_MODULES = ("shopetl.load_cmd", "shopetl.checks_cmd", "shopetl_graphql.cli")
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
