@@ -16,6 +16,7 @@ install: $(BIN)/shopetl
 
 ## make demo: install, start the embedded PostgreSQL, migrate, load the sample delivery, serve the API
 demo: install
+	$(BIN)/shopetl db start
 	$(BIN)/shopetl migrate
 	$(BIN)/shopetl load $(SAMPLE)
 	$(BIN)/shopetl serve
