@@ -1,6 +1,8 @@
 -- Stage 37: replace the changed orders. An order's date is its partition key, so a changed
 -- order is deleted and inserted again (into its month, whose partition stage 30 created),
--- and the lines it keeps from earlier batches move with it. Its revenue is set in stage 39.
+-- and the lines it keeps from earlier batches move with it. Its revenue is the sum of the
+-- revenue of its lines after this batch: the batch's new and changed lines plus the loaded
+-- lines the batch does not replace (stage 39 does the same for orders that did not change).
 delete from core.orders as o
 using staging.orders_changed as c
 where o.order_id = c.order_id and o.order_date = c.old_order_date;
@@ -22,25 +24,53 @@ where k.order_id = c.order_id and c.old_order_date <> c.order_date;
 insert into core.orders (
     order_id, customer_id, order_date, status, payment_method, shipping_address, shipping_city,
     shipping_state, shipping_zip, shipping_country, processing_date, shipping_date, delivery_date,
-    total_amount, batch_id
+    total_amount, revenue, batch_id
 )
+with
+final_lines as (
+    select
+        n.order_id,
+        n.price * n.quantity - n.discount as revenue
+    from staging.order_items_changed as n
+    union all
+    select
+        i.order_id,
+        i.revenue
+    from staging.orders_changed as c
+    inner join core.order_items as i on c.order_id = i.order_id and c.order_date = i.order_date
+    where not exists (
+        select 1 from staging.order_items_changed as n
+        where n.order_item_id = i.order_item_id
+    )
+),
+
+order_revenue as (
+    select
+        order_id,
+        sum(revenue) as revenue
+    from final_lines
+    group by order_id
+)
+
 select
-    order_id,
-    customer_id,
-    order_date,
-    status,
-    payment_method,
-    shipping_address,
-    shipping_city,
-    shipping_state,
-    shipping_zip,
-    shipping_country,
-    processing_date,
-    shipping_date,
-    delivery_date,
-    total_amount,
+    c.order_id,
+    c.customer_id,
+    c.order_date,
+    c.status,
+    c.payment_method,
+    c.shipping_address,
+    c.shipping_city,
+    c.shipping_state,
+    c.shipping_zip,
+    c.shipping_country,
+    c.processing_date,
+    c.shipping_date,
+    c.delivery_date,
+    c.total_amount,
+    coalesce(r.revenue, 0),
     {{ run_id }}
-from staging.orders_changed;
+from staging.orders_changed as c
+left join order_revenue as r on c.order_id = r.order_id;
 
 insert into core.order_keys as k (order_id, order_date)
 select
