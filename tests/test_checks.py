@@ -353,7 +353,8 @@ def test_a_check_that_errors_leaves_the_callers_transaction_usable(
 ) -> None:
     folder = tmp_path / "checks"
     folder.mkdir()
-    shutil.copy(CHECKS_DIR / "30_daily_sales_reconcile.sql", folder)
+    for name in ("_scope.sql", "30_daily_sales_reconcile.sql"):
+        shutil.copy(CHECKS_DIR / name, folder)
     (folder / "20_broken.sql").write_text("-- Guards nothing: divides by zero.\n-- severity: error\n"
                                           "-- scope: table\nselect 1 / 0 as x\n")
     (folder / "25_template_typo.sql").write_text("-- Guards nothing.\n-- severity: warn\n-- scope: table\n"
@@ -378,6 +379,8 @@ def test_batch_scope_needs_a_run() -> None:
 def test_results_are_recorded_and_the_latest_per_check_is_a_view(
     conn: psycopg.Connection, clean: tuple[str, int]
 ) -> None:
+    # the load recorded its own results already; these come on top
+    before = conn.execute("select count(*) from etl.check_results").fetchone()[0]  # type: ignore[index]
     first = _run(conn, clean[1], "batch", "shared_sku", "daily_sales_reconcile")
     record_results(conn, clean[1], first)
     conn.execute("update core.products set sku = 'SKU-10' where product_id = 11")
@@ -385,13 +388,14 @@ def test_results_are_recorded_and_the_latest_per_check_is_a_view(
     record_results(conn, None, second)
     rows = conn.execute(
         "select check_name, status, violating_rows, scope, run_id, sample, needs_attention"
-        " from etl.latest_check_results order by check_name"
+        " from etl.latest_check_results where check_name in ('shared_sku', 'daily_sales_reconcile')"
+        " order by check_name"
     ).fetchall()
     assert rows == [
         ("daily_sales_reconcile", "pass", 0, "batch", clean[1], [], False),
         ("shared_sku", "fail", 1, "all", None, [{"sku": "SKU-10", "products": 2, "product_ids": [10, 11]}], True),
     ]
-    assert conn.execute("select count(*) from etl.check_results").fetchone() == (3,)
+    assert conn.execute("select count(*) from etl.check_results").fetchone() == (before + 3,)
 
 
 # -- batch scope reads only what the batch touched ----------------------------------------------
@@ -469,6 +473,7 @@ def test_shopetl_check_prints_stores_and_exits_1_on_an_error_check(
     url = settings.database_url
     assert url
     result = load_rows(settings, tmp_path, CLEAN, base=False)
+    recorded_by_load = query(url, "select count(*) from etl.check_results")[0][0]
     assert _cli(settings) == 0
     out = capsys.readouterr().out
     assert "daily_sales_reconcile" in out and "pass" in out and "0 error-severity failing" in out
@@ -487,7 +492,9 @@ def test_shopetl_check_prints_stores_and_exits_1_on_an_error_check(
 
     latest = dict(query(url, "select check_name, status from etl.latest_check_results"))
     assert latest["daily_sales_reconcile"] == "fail" and latest["shared_sku"] == "fail"
-    assert query(url, "select count(*) from etl.check_results where run_id is not null") == [(2 * len(NAMES),)]
+    assert query(url, "select count(*) from etl.check_results where run_id is not null") == [
+        (recorded_by_load + 2 * len(NAMES),)
+    ]
 
 
 def test_shopetl_check_refuses_batch_scope_for_an_older_run(settings: Settings, tmp_path: Path) -> None:

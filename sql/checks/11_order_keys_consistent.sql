@@ -1,34 +1,39 @@
--- core.order_keys agrees with the partitioned core.orders: every order has exactly one key,
--- the key holds the order's current order_date (its partition), no order_id appears in two
--- partitions, and an order that the batch moved to another day left no copy behind.
--- Batch scope: the orders the batch touched, each looked up in the partition its key names.
+-- core.order_keys agrees with the partitioned core.orders: every order row has a key naming
+-- the row's own order_date (so no order_id sits in two partitions, and an order the batch moved
+-- to another day left no copy behind), and every key names an existing row.
+-- Batch scope: the touched orders, in the months the batch touched (one partition at a time).
 -- severity: error
 -- scope: batch
-{% if scope == 'batch' -%}
+{% from "_scope.sql" import month_ranges, in_range, touched with context %}
 with
-touched as (
-    select distinct order_id from staging.touched_orders
+months as (
+    {{ month_ranges() }}
 ),
 
-located as (
-    select
-        t.order_id,
-        k.order_date as key_order_date,
-        o.order_date
-    from touched as t
-    left join core.order_keys as k on t.order_id = k.order_id
-    left join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
+order_rows as (
+    select r.*
+    from months as m
+    cross join lateral (
+        select
+            o.order_id,
+            k.order_date as key_order_date,
+            o.order_date
+        from core.orders as o
+        left join core.order_keys as k on o.order_id = k.order_id
+        where {{ in_range("o") }} and {{ touched("o") }}
+        -- offset 0 fences the subquery: it runs once per range and is never flattened
+        offset 0  -- noqa: AM09
+    ) as r
 ),
 
-left_behind as (
+keys as (
     select
-        c.order_id,
-        k.order_date as key_order_date,
-        o.order_date
-    from staging.orders_changed as c
-    inner join core.order_keys as k on c.order_id = k.order_id
-    inner join core.orders as o on c.order_id = o.order_id and c.old_order_date = o.order_date
-    where c.old_order_date <> k.order_date
+        k.order_id,
+        k.order_date
+    from core.order_keys as k
+    {% if scope == 'batch' %}
+    where k.order_id in (select t.order_id from staging.touched_orders as t)
+    {% endif %}
 )
 
 select
@@ -37,52 +42,18 @@ select
     order_date,
     case
         when key_order_date is null then 'no row in core.order_keys'
-        else 'no order in the partition its key names'
+        else 'the key names another order_date (a copy left behind, or a stale key)'
     end as problem
-from located
-where order_date is null
+from order_rows
+where key_order_date is distinct from order_date
 union all
 select
-    order_id,
-    key_order_date,
-    order_date,
-    'a copy remains at the order''s previous order_date' as problem
-from left_behind
-{%- else -%}
-with
-paired as (
-    select
-        coalesce(k.order_id, o.order_id) as order_id,
-        k.order_date as key_order_date,
-        o.order_date
-    from core.order_keys as k
-    full join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
-),
-
-copies as (
-    select
-        order_id,
-        count(*) as partitions
-    from core.orders
-    group by order_id
-    having count(*) > 1
-)
-
-select
-    order_id,
-    key_order_date,
-    order_date,
-    case
-        when key_order_date is null then 'no key at this order_date'
-        else 'no order in the partition its key names'
-    end as problem
-from paired
-where key_order_date is null or order_date is null
-union all
-select
-    order_id,
-    null::timestamptz as key_order_date,
+    k.order_id,
+    k.order_date as key_order_date,
     null::timestamptz as order_date,
-    'order_id is in ' || partitions || ' partitions' as problem
-from copies
-{%- endif %}
+    'no order at the order_date its key names' as problem
+from keys as k
+where not exists (
+    select 1 from order_rows as r
+    where r.order_id = k.order_id and r.order_date = k.order_date
+)

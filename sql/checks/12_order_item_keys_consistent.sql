@@ -1,48 +1,43 @@
--- core.order_item_keys agrees with the partitioned core.order_items: every line has exactly one
--- key naming its order and its partition (the order's current order_date), the order's own key
--- names that same date (a line travels with its order), no order_item_id is in two partitions,
--- and a line the batch moved left no copy behind.
--- Batch scope: the lines the batch delivered and the lines of the orders it touched, each
--- looked up in the partition its key names.
+-- core.order_item_keys agrees with the partitioned core.order_items: every line has a key naming
+-- the line's own order and order_date (so no order_item_id sits in two partitions, and a line
+-- that moved left no copy behind), and every key names an existing line.
+-- Batch scope: the lines of the touched orders in the months the batch touched, and the keys of
+-- the lines the batch delivered.
 -- severity: error
 -- scope: batch
-{% if scope == 'batch' -%}
+{% from "_scope.sql" import month_ranges, in_range, touched with context %}
 with
-touched as (
-    select c.order_item_id
-    from staging.order_items_changed as c
-    union
-    select i.order_item_id
-    from (select distinct order_id from staging.touched_orders) as t
-    inner join core.order_keys as k on t.order_id = k.order_id
-    inner join core.order_items as i on k.order_id = i.order_id and k.order_date = i.order_date
+months as (
+    {{ month_ranges() }}
 ),
 
-located as (
-    select
-        t.order_item_id,
-        ik.order_id as key_order_id,
-        ik.order_date as key_order_date,
-        i.order_id,
-        i.order_date,
-        ok.order_date as order_key_date
-    from touched as t
-    left join core.order_item_keys as ik on t.order_item_id = ik.order_item_id
-    left join core.order_items as i on ik.order_item_id = i.order_item_id and ik.order_date = i.order_date
-    left join core.order_keys as ok on ik.order_id = ok.order_id
+line_rows as (
+    select r.*
+    from months as m
+    cross join lateral (
+        select
+            i.order_item_id,
+            ik.order_id as key_order_id,
+            ik.order_date as key_order_date,
+            i.order_id,
+            i.order_date
+        from core.order_items as i
+        left join core.order_item_keys as ik on i.order_item_id = ik.order_item_id
+        where {{ in_range("i") }} and {{ touched("i") }}
+        -- offset 0 fences the subquery: it runs once per range and is never flattened
+        offset 0  -- noqa: AM09
+    ) as r
 ),
 
-left_behind as (
+keys as (
     select
-        c.order_item_id,
-        ik.order_id as key_order_id,
-        ik.order_date as key_order_date,
-        i.order_id,
-        i.order_date
-    from staging.order_items_changed as c
-    inner join core.order_item_keys as ik on c.order_item_id = ik.order_item_id
-    inner join core.order_items as i on c.order_item_id = i.order_item_id and c.old_order_date = i.order_date
-    where c.old_order_date <> ik.order_date
+        ik.order_item_id,
+        ik.order_id,
+        ik.order_date
+    from core.order_item_keys as ik
+    {% if scope == 'batch' %}
+    where ik.order_item_id in (select c.order_item_id from staging.order_items_changed as c)
+    {% endif %}
 )
 
 select
@@ -53,72 +48,21 @@ select
     order_date,
     case
         when key_order_id is null then 'no row in core.order_item_keys'
-        when order_id is null then 'no line in the partition its key names'
-        when order_id <> key_order_id then 'the line belongs to another order than its key says'
-        else 'the line is not in its order''s partition (order key: ' || coalesce(order_key_date::text, 'none') || ')'
+        when key_order_id <> order_id then 'the key names another order'
+        else 'the key names another order_date (a copy left behind, or a stale key)'
     end as problem
-from located
-where
-    order_id is null
-    or order_id <> key_order_id
-    or order_key_date is distinct from key_order_date
+from line_rows
+where (key_order_id, key_order_date) is distinct from (order_id, order_date)
 union all
 select
-    order_item_id,
-    key_order_id,
-    key_order_date,
-    order_id,
-    order_date,
-    'a copy remains at the line''s previous order_date' as problem
-from left_behind
-{%- else -%}
-with
-paired as (
-    select
-        coalesce(ik.order_item_id, i.order_item_id) as order_item_id,
-        ik.order_id as key_order_id,
-        ik.order_date as key_order_date,
-        i.order_id,
-        i.order_date
-    from core.order_item_keys as ik
-    full join core.order_items as i on ik.order_item_id = i.order_item_id and ik.order_date = i.order_date
-),
-
-copies as (
-    select
-        order_item_id,
-        count(*) as partitions
-    from core.order_items
-    group by order_item_id
-    having count(*) > 1
-)
-
-select
-    p.order_item_id,
-    p.key_order_id,
-    p.key_order_date,
-    p.order_id,
-    p.order_date,
-    case
-        when p.key_order_id is null then 'no key at this order_date'
-        when p.order_id is null then 'no line in the partition its key names'
-        when p.order_id <> p.key_order_id then 'the line belongs to another order than its key says'
-        else 'the line is not in its order''s partition'
-    end as problem
-from paired as p
-left join core.order_keys as ok on p.key_order_id = ok.order_id
-where
-    p.key_order_id is null
-    or p.order_id is null
-    or p.order_id <> p.key_order_id
-    or ok.order_date is distinct from p.key_order_date
-union all
-select
-    order_item_id,
-    null::bigint as key_order_id,
-    null::timestamptz as key_order_date,
+    k.order_item_id,
+    k.order_id as key_order_id,
+    k.order_date as key_order_date,
     null::bigint as order_id,
     null::timestamptz as order_date,
-    'order_item_id is in ' || partitions || ' partitions' as problem
-from copies
-{%- endif %}
+    'no line at the order_date its key names' as problem
+from keys as k
+where not exists (
+    select 1 from line_rows as r
+    where r.order_item_id = k.order_item_id and r.order_date = k.order_date
+)

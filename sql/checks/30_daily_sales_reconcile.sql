@@ -7,18 +7,10 @@
 -- once per month and its order_date bounds prune every other partition at run time.
 -- severity: error
 -- scope: batch
+{% from "_scope.sql" import month_ranges, in_range with context %}
 with
 months as (
-    {% if scope == 'batch' %}
-    select distinct
-        date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
-        (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
-    from staging.touched_days as d
-    {% else %}
-    select
-        '-infinity'::timestamptz as range_start,
-        'infinity'::timestamptz as range_end
-    {% endif %}
+    {{ month_ranges() }}
 ),
 
 counted_orders as (
@@ -31,8 +23,7 @@ counted_orders as (
             sum(o.revenue) as revenue
         from core.orders as o
         where
-            o.order_date >= m.range_start
-            and o.order_date < m.range_end
+            {{ in_range("o") }}
             and core.counts_in_sales(o.status)
         group by (o.order_date at time zone 'UTC')::date
     ) as c
@@ -48,10 +39,8 @@ counted_units as (
         from core.orders as o
         inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
         where
-            o.order_date >= m.range_start
-            and o.order_date < m.range_end
-            and i.order_date >= m.range_start
-            and i.order_date < m.range_end
+            {{ in_range("o") }}
+            and {{ in_range("i") }}
             and core.counts_in_sales(o.status)
         group by (o.order_date at time zone 'UTC')::date
     ) as u

@@ -5,18 +5,10 @@
 -- (as daily_sales_reconcile).
 -- severity: error
 -- scope: batch
+{% from "_scope.sql" import month_ranges, in_range with context %}
 with
 months as (
-    {% if scope == 'batch' %}
-    select distinct
-        date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
-        (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
-    from staging.touched_days as d
-    {% else %}
-    select
-        '-infinity'::timestamptz as range_start,
-        'infinity'::timestamptz as range_end
-    {% endif %}
+    {{ month_ranges() }}
 ),
 
 counted_lines as (
@@ -32,10 +24,8 @@ counted_lines as (
         from core.orders as o
         inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
         where
-            o.order_date >= m.range_start
-            and o.order_date < m.range_end
-            and i.order_date >= m.range_start
-            and i.order_date < m.range_end
+            {{ in_range("o") }}
+            and {{ in_range("i") }}
             and core.counts_in_sales(o.status)
         group by (o.order_date at time zone 'UTC')::date, i.product_id
     ) as c

@@ -1,46 +1,37 @@
 -- Orders whose delivered total_amount differs from the sum of their lines' revenue by more than
 -- 0.01 (suspicious but loadable, per the data contract: the revenue is always computed from the
 -- lines; total_amount is only cross-checked). Orders without total_amount are not judged.
--- Batch scope: the orders the batch touched, each with its lines, in its own partition.
+-- Batch scope: the touched orders and their lines, in the months the batch touched.
 -- severity: warn
 -- scope: batch
+{% from "_scope.sql" import month_ranges, in_range, touched with context %}
 with
-scoped_orders as (
-    {% if scope == 'batch' %}
-    select
-        o.order_id,
-        o.order_date,
-        o.total_amount
-    from (select distinct order_id from staging.touched_orders) as t
-    inner join core.order_keys as k on t.order_id = k.order_id
-    inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
-    where o.total_amount is not null
-    {% else %}
-    select
-        o.order_id,
-        o.order_date,
-        o.total_amount
-    from core.orders as o
-    where o.total_amount is not null
-    {% endif %}
+months as (
+    {{ month_ranges() }}
 ),
 
-line_revenue as (
-    select
-        i.order_id,
-        i.order_date,
-        sum(i.revenue) as revenue
-    from scoped_orders as o
-    inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
-    group by i.order_id, i.order_date
+orders_with_lines as (
+    select r.*
+    from months as m
+    cross join lateral (
+        select
+            o.order_id,
+            o.order_date,
+            o.total_amount,
+            coalesce(sum(i.revenue), 0) as lines_revenue
+        from core.orders as o
+        left join core.order_items as i
+            on o.order_id = i.order_id and o.order_date = i.order_date and {{ in_range("i") }}
+        where {{ in_range("o") }} and {{ touched("o") }} and o.total_amount is not null
+        group by o.order_id, o.order_date, o.total_amount
+    ) as r
 )
 
 select
-    o.order_id,
-    o.order_date,
-    o.total_amount,
-    coalesce(l.revenue, 0) as lines_revenue,
-    o.total_amount - coalesce(l.revenue, 0) as difference
-from scoped_orders as o
-left join line_revenue as l on o.order_id = l.order_id and o.order_date = l.order_date
-where abs(o.total_amount - coalesce(l.revenue, 0)) > 0.01
+    order_id,
+    order_date,
+    total_amount,
+    lines_revenue,
+    total_amount - lines_revenue as difference
+from orders_with_lines
+where abs(total_amount - lines_revenue) > 0.01

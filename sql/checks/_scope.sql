@@ -1,0 +1,35 @@
+{#- Shared by the checks on orders and order lines (not a check itself: no NN_ prefix).
+    Import with context: {% from "_scope.sql" import month_ranges, in_range, touched with context %} -#}
+
+{#- The order_date ranges a check reads: one per UTC month the batch touched (the months of
+    staging.touched_days, which holds the current and previous day of every touched order), or
+    the whole time line for scope all. A check reads core.orders / core.order_items through a
+    lateral subquery over these ranges that the planner cannot flatten (it aggregates, or ends
+    with offset 0): it runs once per range and the range's bounds prune every other partition at
+    run time, each month being read with hash joins whatever the estimates. -#}
+{% macro month_ranges() -%}
+{% if scope == 'batch' -%}
+select distinct
+        date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
+        (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
+    from staging.touched_days as d
+{%- else -%}
+select
+        '-infinity'::timestamptz as range_start,
+        'infinity'::timestamptz as range_end
+{%- endif %}
+{%- endmacro %}
+
+{#- The rows of `alias` (core.orders or core.order_items) inside range m. -#}
+{% macro in_range(alias) -%}
+{{ alias }}.order_date >= m.range_start and {{ alias }}.order_date < m.range_end
+{%- endmacro %}
+
+{#- The rows of `alias` that belong to an order the batch touched (true for scope all). -#}
+{% macro touched(alias) -%}
+{% if scope == 'batch' -%}
+{{ alias }}.order_id in (select t.order_id from staging.touched_orders as t)
+{%- else -%}
+true
+{%- endif %}
+{%- endmacro %}
