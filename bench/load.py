@@ -125,7 +125,7 @@ def main() -> None:
     med = lambda key: statistics.median(r[key] for r in runs)  # noqa: E731
     stage_names = list(runs[0]["stages"])  # type: ignore[arg-type]
     stage_med = {n: statistics.median(r["stages"].get(n, 0.0) for r in runs) for n in stage_names}  # type: ignore[union-attr]
-    staging_s = stage_med.get("stage", 0.0)
+    staging_s = stage_med.get("stage_tables", 0.0) + stage_med.get("copy", 0.0)
     report = {
         "scale": args.scale, "repeat": args.repeat, "rows": rows, "size_mb": size_mb,
         "baseline_s": med("baseline_s"), "shopetl_s": med("wall_s"), "peak_rss_mb": med("peak_rss_mb"),

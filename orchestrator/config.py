@@ -31,6 +31,9 @@ class Settings:
     parallel_files: int = 2
     #: Log format: "text" or "json".
     log_format: str = "text"
+    #: Testing aid (SHOPETL_FAILPOINT): the process kills itself with SIGKILL right after this
+    #: stage's SQL ran, before its transaction commits ("copy": after the first chunk of a file).
+    failpoint: str | None = None
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
@@ -48,6 +51,8 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         s = s.with_(reject_threshold=float(env["SHOPETL_REJECT_THRESHOLD"]))
     if env.get("SHOPETL_PARALLEL_FILES"):
         s = s.with_(parallel_files=max(1, int(env["SHOPETL_PARALLEL_FILES"])))
+    if env.get("SHOPETL_FAILPOINT"):
+        s = s.with_(failpoint=env["SHOPETL_FAILPOINT"])
     if env.get("SHOPETL_LOG_FORMAT"):
         s = s.with_(log_format=env["SHOPETL_LOG_FORMAT"])
     return s

@@ -21,6 +21,8 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import os
+import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -129,6 +131,8 @@ class Pipeline:
         conn = psycopg.connect(self.url, options=db.SESSION_OPTIONS, application_name="shopetl load")
         conn.execute("set work_mem = '256MB'")
         conn.execute("set maintenance_work_mem = '512MB'")
+        # a killed orchestrator must not leave its statement running (and holding locks)
+        conn.execute("set client_connection_check_interval = 1000")
         conn.commit()
         return conn
 
@@ -156,8 +160,14 @@ class Pipeline:
             cur = conn.execute(self.renderer.render(name, **ctx))  # type: ignore[arg-type]
             while cur.nextset():  # a stage is a script: report its last statement's row count
                 pass
+            self._failpoint(name)
             box["rows"] = cur.rowcount if cur.rowcount >= 0 else None
             return cur
+
+    def _failpoint(self, name: str) -> None:
+        if self.settings.failpoint == name:
+            log.warning("failpoint %s: killing this process (SIGKILL)", name)
+            os.kill(os.getpid(), signal.SIGKILL)
 
     # -- locking and the ledger -------------------------------------------------------------
     def lock(self, ctl: psycopg.Connection, wait: bool) -> None:
@@ -288,19 +298,20 @@ class Pipeline:
         with self._timed(ctl, run_id, "stage_tables"):
             ctl.execute(self.renderer.render("stage_tables", **run.context(self.settings.reject_threshold)))  # type: ignore[arg-type]
         staged: list[StagedFile] = []
-        t0 = time.monotonic()
-        with FileProgress(enabled=self.show_progress) as progress:
+        with self._timed(ctl, run_id, "copy") as box, FileProgress(enabled=self.show_progress) as progress:
             tasks = {key: progress.add(f.name, f.size) for key, f in run.files.items()}
             with ThreadPoolExecutor(max_workers=self.settings.parallel_files) as pool:
+                failpoint = (lambda: self._failpoint("copy")) if self.settings.failpoint == "copy" else None
                 futures = [
                     pool.submit(stage_file, self.url, run_id, f, run.specs[key].columns, self.renderer,
-                                tasks[key].advance, tasks[key].reset)
+                                tasks[key].advance, tasks[key].reset, failpoint)
                     for key, f in run.files.items()
                 ]
                 for fut in futures:
                     s = fut.result()
                     tasks[s.key].done(s.records)
                     staged.append(s)
+            box["rows"] = sum(s.records for s in staged)
         for s in staged:
             self.timings[f"stage:{s.key}"] = s.seconds
             ctl.execute(
@@ -310,13 +321,6 @@ class Pipeline:
             )
             log.info("staged %-24s %10d records %8.2f s%s", s.file_name, s.records, s.seconds,
                      " (salvaged record by record)" if s.salvaged else "")
-        with self._timed(ctl, run_id, "stage"):
-            pass
-        self.timings["stage"] = time.monotonic() - t0
-        ctl.execute(
-            "update etl.run_stages set duration_ms = %s where run_id = %s and stage = 'stage'",
-            (int(self.timings["stage"] * 1000), run_id),
-        )
 
     def validate(self, ctl: psycopg.Connection, run_id: int) -> str | None:
         """Validation stages and the reject gate; returns why the batch may not be applied, or None."""

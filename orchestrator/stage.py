@@ -97,6 +97,7 @@ def copy_file(
     f: DeliveryFile,
     staging_cols: list[str],
     progress: ProgressFn | None = None,
+    after_first_chunk: Callable[[], None] | None = None,
 ) -> tuple[int, int, str]:
     """COPY the file (after its header) into staging.<key>; returns (records, physical lines, sha256).
 
@@ -115,6 +116,8 @@ def copy_file(
                     newlines += chunk.count(b"\n")
                     last = chunk[-1:]
                     copy.write(chunk)
+                    if after_first_chunk:
+                        after_first_chunk()
             records = cur.rowcount
         sha = raw.sha.hexdigest()
     lines = newlines_in_header + newlines + (0 if last == b"\n" else 1)
@@ -201,6 +204,7 @@ def stage_file(
     renderer: Renderer,
     progress: ProgressFn | None = None,
     reset_progress: Callable[[], None] | None = None,
+    failpoint: Callable[[], None] | None = None,
 ) -> StagedFile:
     """Stage one file: COPY it whole, or salvage it record by record when COPY refuses it."""
     from .db import connect
@@ -209,7 +213,7 @@ def stage_file(
     salvaged = False
     with connect(url, application_name=f"shopetl stage {f.key}") as conn:
         try:
-            records, lines, sha = copy_file(conn, f, staging_cols, progress)
+            records, lines, sha = copy_file(conn, f, staging_cols, progress, failpoint)
             conn.commit()
             if lines - 1 != records:
                 # some quoted fields hold line breaks: number the records by physical line
