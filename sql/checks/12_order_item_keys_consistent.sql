@@ -11,22 +11,31 @@ months as (
     {{ month_ranges() }}
 ),
 
-line_rows as (
+-- materialized: the key lookups below join the rows once, not once per month
+lines_in_scope as materialized (
     select r.*
     from months as m
     cross join lateral (
         select
             i.order_item_id,
-            ik.order_id as key_order_id,
-            ik.order_date as key_order_date,
             i.order_id,
             i.order_date
         from core.order_items as i
-        left join core.order_item_keys as ik on i.order_item_id = ik.order_item_id
         where {{ in_range("i") }} and {{ touched("i") }}
         -- offset 0 fences the subquery: it runs once per range and is never flattened
         offset 0  -- noqa: AM09
     ) as r
+),
+
+line_rows as (
+    select
+        i.order_item_id,
+        ik.order_id as key_order_id,
+        ik.order_date as key_order_date,
+        i.order_id,
+        i.order_date
+    from lines_in_scope as i
+    left join core.order_item_keys as ik on i.order_item_id = ik.order_item_id
 ),
 
 keys as (
@@ -63,6 +72,6 @@ select
     'no line at the order_date its key names' as problem
 from keys as k
 where not exists (
-    select 1 from line_rows as r
-    where r.order_item_id = k.order_item_id and r.order_date = k.order_date
+    select 1 from lines_in_scope as i
+    where i.order_item_id = k.order_item_id and i.order_date = k.order_date
 )

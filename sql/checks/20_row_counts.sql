@@ -11,7 +11,9 @@
 -- etl.rejects agree on rows, accepted, and rejected per reason).
 -- severity: error
 -- scope: batch
-{#- The rows of staging.<key>_changed, and how many of them are not in core with this batch. -#}
+{#- The rows of staging.<key>_changed, and how many of them are not in core with this batch.
+    For the partitioned tables the join is bounded by the batch's order dates, so that only the
+    partitions between them are read (pruned at run time). -#}
 {% macro published(key, core_table, join_condition) -%}
 select
         {{ key | lit }} as file_key,
@@ -78,10 +80,13 @@ published as (
     union all
     {{ published("customers", "core.customers", "c.customer_id = k.customer_id") }}
     union all
-    {{ published("orders", "core.orders", "c.order_id = k.order_id and c.order_date = k.order_date") }}
+    {{ published("orders", "core.orders", "c.order_id = k.order_id and c.order_date = k.order_date
+        and k.order_date between (select min(x.order_date) from staging.orders_changed as x)
+        and (select max(x.order_date) from staging.orders_changed as x)") }}
     union all
-    {{ published("order_items", "core.order_items",
-                 "c.order_item_id = k.order_item_id and c.order_date = k.order_date") }}
+    {{ published("order_items", "core.order_items", "c.order_item_id = k.order_item_id and c.order_date = k.order_date
+        and k.order_date between (select min(x.order_date) from staging.order_items_changed as x)
+        and (select max(x.order_date) from staging.order_items_changed as x)") }}
 ),
 
 counted as (
