@@ -48,7 +48,10 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
         with conn.transaction():
-            results = run_checks(conn, renderer, run_id=run_id, scope=args.scope, only=args.only)
+            try:
+                results = run_checks(conn, renderer, run_id=run_id, scope=args.scope, only=args.only)
+            except ValueError as exc:  # an unknown --check name
+                raise ShopetlError(f"refused: {exc}") from None
         conn.read_only = False
         conn.isolation_level = None
         record_results(conn, run_id, results)

@@ -507,3 +507,5 @@ def test_shopetl_check_refuses_batch_scope_for_an_older_run(settings: Settings, 
         _cli(settings, "--scope", "batch", "--run", str(first.run_id))
     with pytest.raises(ShopetlError, match="no run 999"):
         _cli(settings, "--run", "999")
+    with pytest.raises(ShopetlError, match="no check named nonsense"):
+        _cli(settings, "--check", "nonsense")
