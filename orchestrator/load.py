@@ -110,7 +110,10 @@ class Run:
     files: dict[str, DeliveryFile]
 
     def context(self, threshold: float) -> dict[str, Any]:
-        return {"run_id": self.run_id, "started_at": self.started_at, "threshold": threshold, "files": self.specs}
+        return {
+            "run_id": self.run_id, "started_at": self.started_at, "threshold": threshold, "files": self.specs,
+            "bulk": False,
+        }
 
 
 class Pipeline:
@@ -195,8 +198,20 @@ class Pipeline:
             raise ShopetlError("this database has no shopetl schema yet: run `shopetl migrate` first")
 
     def close_interrupted_runs(self, ctl: psycopg.Connection) -> None:
-        """Runs still 'running' while we hold the lock were killed: record them as failed. Their
-        publish transaction, if any, was rolled back whole; this load redoes their work."""
+        """Runs of `shopetl load` still 'running' while we hold the lock were killed: record them
+        as failed. Their publish transaction, if any, was rolled back whole; this load redoes their
+        work. A run whose steps run in separate processes (Flyte) holds the lock only during each
+        step, so while one is open another load is refused instead."""
+        open_steps = ctl.execute(
+            "select run_id, stage, started_at from etl.runs where status = 'running' and orchestrated_by = 'steps'"
+        ).fetchone()
+        if open_steps:
+            raise ConcurrentRun(
+                f"refused: run {open_steps[0]} (started {open_steps[2]:%Y-%m-%d %H:%M:%S}, last stage"
+                f" {open_steps[1]}) is being run step by step by a scheduler (Flyte); wait for it to finish,"
+                " or if it is dead, close it: update etl.runs set status = 'failed' where run_id ="
+                f" {open_steps[0]}"
+            )
         for run_id, stage in ctl.execute(
             "update etl.runs set status = 'failed', finished_at = now(),"
             " error = 'interrupted during stage ' || coalesce(stage, 'start') || '; a later load redid the work'"
@@ -264,7 +279,9 @@ class Pipeline:
         return Run(run_id, folder, row[1], self.specs(ctl, taken), files)
 
     # -- the steps --------------------------------------------------------------------------
-    def begin(self, ctl: psycopg.Connection, folder: Path, *, force: bool = False) -> tuple[int | None, dict[str, int]]:
+    def begin(
+        self, ctl: psycopg.Connection, folder: Path, *, force: bool = False, orchestrated_by: str = "cli"
+    ) -> tuple[int | None, dict[str, int]]:
         """Open a run for ``folder`` (caller holds the lock). Returns (run id, skipped files);
         run id None when every file was loaded before. Raises RefusedInput (recorded)."""
         self.check_migrated(ctl)
@@ -278,7 +295,9 @@ class Pipeline:
             log.warning("nothing to load in %s: every file was loaded before", folder)
             return None, skipped
         run_id = int(ctl.execute(
-            "insert into etl.runs (folder) values (%s) returning run_id", (str(folder.resolve()),)).fetchone()[0])  # type: ignore[index]
+            "insert into etl.runs (folder, orchestrated_by) values (%s, %s) returning run_id",
+            (str(folder.resolve()), orchestrated_by),
+        ).fetchone()[0])  # type: ignore[index]
         log.info("run %s: loading %s (%s)", run_id, folder, ", ".join(f.name for f in files.values()))
         try:
             headers = {k: (f.name, read_header(f)) for k, f in files.items()}
@@ -295,6 +314,8 @@ class Pipeline:
 
     def stage(self, ctl: psycopg.Connection, run_id: int) -> None:
         run = self.run_info(ctl, run_id)
+        # a step may be retried (by a scheduler): forget what an earlier attempt recorded
+        ctl.execute("delete from etl.rejects where run_id = %s", (run_id,))
         with self._timed(ctl, run_id, "stage_tables"):
             ctl.execute(self.renderer.render("stage_tables", **run.context(self.settings.reject_threshold)))  # type: ignore[arg-type]
         staged: list[StagedFile] = []
@@ -326,6 +347,8 @@ class Pipeline:
         """Validation stages and the reject gate; returns why the batch may not be applied, or None."""
         run = self.run_info(ctl, run_id)
         ctx = run.context(self.settings.reject_threshold)
+        # malformed lines are recorded while staging; the rest is this step's (it may be retried)
+        ctl.execute("delete from etl.rejects where run_id = %s and reason <> 'malformed'", (run_id,))
         with self._work() as conn:
             for name in VALIDATE:
                 self._run_stage(conn, ctl, run_id, name, ctx)
@@ -349,6 +372,7 @@ class Pipeline:
             ctx = {**run.context(self.settings.reject_threshold), "bulk": bulk}
             if bulk:
                 log.info("first load into empty order tables: their indexes and keys are built after the insert")
+                conn.execute("set work_mem = '1GB'")
             failed: str | None = None
             results: list[Any] = []
             with conn.transaction() as tx:
@@ -407,6 +431,13 @@ class Pipeline:
     ) -> LoadResult:
         files, revenue = ctl.execute(
             self.renderer.render("summary", run_id=run_id)).fetchone()  # type: ignore[misc, arg-type]
+        if checks is None:
+            checks = [
+                {"check": c, "severity": sev, "status": st, "violating_rows": n}
+                for c, sev, st, n in ctl.execute(
+                    "select check_name, severity, status, violating_rows from etl.check_results"
+                    " where run_id = %s order by check_name", (run_id,))
+            ]
         order = {k: i for i, k in enumerate(FILE_KEYS)}
         result = LoadResult(
             run_id=run_id, status=status, files=dict(sorted(files.items(), key=lambda kv: order[kv[0]])),

@@ -37,7 +37,7 @@ def begin(settings: Settings, folder: str | Path, *, force: bool = False) -> int
     """Open a run for the delivery folder; None when every file in it was loaded before.
     Raises RefusedInput when a file lacks a required column (the run is recorded as refused)."""
     with _locked(settings) as (p, ctl):
-        run_id, _ = p.begin(ctl, Path(folder), force=force)
+        run_id, _ = p.begin(ctl, Path(folder), force=force, orchestrated_by="steps")
         return run_id
 
 

@@ -34,6 +34,7 @@ def _context() -> dict[str, object]:
         "header": sample.header,
         "columns": sample.columns,
         "first_refresh": False,
+        "bulk": False,
     }
 
 

@@ -32,3 +32,5 @@ scope = "batch"
 warn_reject_share = 0.01
 freshness_hours = 48
 last_run_max_hours = 26
+
+bulk = False

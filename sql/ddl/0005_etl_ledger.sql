@@ -9,9 +9,11 @@ create table etl.runs (
     status text not null default 'running',
     stage text,
     is_full_load boolean not null default false,
+    orchestrated_by text not null default 'cli',
     summary jsonb,
     error text,
-    constraint runs_status_known check (status in ('running', 'ok', 'failed', 'refused'))
+    constraint runs_status_known check (status in ('running', 'ok', 'failed', 'refused')),
+    constraint runs_orchestrated_by_known check (orchestrated_by in ('cli', 'steps'))
 );
 comment on table etl.runs is 'One row per load run; run_id is the batch id stamped on rows it wrote.';
 comment on column etl.runs.run_id is 'Run and batch id (later batches win over earlier ones).';
@@ -21,6 +23,8 @@ comment on column etl.runs.finished_at is 'When the run ended.';
 comment on column etl.runs.status is 'running, ok (applied), failed or refused (input refused whole).';
 comment on column etl.runs.stage is 'Last stage the run reached.';
 comment on column etl.runs.is_full_load is 'Whether the run took the first-load fast path.';
+comment on column etl.runs.orchestrated_by is
+'cli: one process ran every step (shopetl load); steps: each step in its own process (Flyte).';
 comment on column etl.runs.summary is 'The run summary printed by `shopetl load --json`.';
 comment on column etl.runs.error is 'Error text of a failed or refused run.';
 

@@ -1,4 +1,4 @@
-{% from "_sales_macros.sql" import touched_sales %}
+{% from "_sales_macros.sql" import touched_sales with context %}
 -- Stage 32: the touched orders' counted sales before the batch is applied (the marts will
 -- move by what changes between this and stage 42), and their customers before.
 {{ touched_sales("before") }}

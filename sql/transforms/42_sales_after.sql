@@ -1,4 +1,4 @@
-{% from "_sales_macros.sql" import touched_sales %}
+{% from "_sales_macros.sql" import touched_sales with context %}
 -- Stage 42: the touched orders' counted sales after the batch (see stage 32), and the days
 -- and customers the batch touched.
 {{ touched_sales("after") }}
