@@ -118,6 +118,12 @@ group by sales_date, category_id;
 
 {#- Move one mart by (after - before); rows left without an order disappear. -#}
 {% macro apply_delta(mart, keys, source) -%}
+{%- if bulk %}
+-- first load: the mart is empty and "before" is empty, so the delta is the "after" itself
+insert into marts.{{ mart }} ({{ keys | join(", ") }}, units, orders, revenue)
+select {{ keys | join(", ") }}, units, orders, revenue
+from staging.{{ source }}_after;
+{%- else %}
 insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, orders, revenue)
 select
     {{ keys | join(", ") }},
@@ -148,4 +154,5 @@ where
     m.{{ k }} = touched.{{ k }}{{ " and" if not loop.last }}
 {%- endfor %}
     and m.orders = 0;
+{%- endif %}
 {%- endmacro %}
