@@ -229,6 +229,10 @@ def stage_file(
             sql = renderer.render("salvage", key=f.key, run_id=run_id, file_name=f.name, header=staging_cols)
             conn.execute(sql)  # type: ignore[arg-type]
             conn.commit()
+        # staging tables are never autovacuumed: give the planner their size (a sample, cheap),
+        # so that a small batch is joined to the core tables by index, a full one by hash
+        conn.execute(f"analyze staging.{f.key}")  # type: ignore[arg-type]
+        conn.commit()
     return StagedFile(
         key=f.key,
         file_name=f.name,
