@@ -452,6 +452,32 @@ def test_batch_scope_reads_only_the_touched_months_partitions(settings: Settings
         c.rollback()
 
 
+# -- gating a load -----------------------------------------------------------------------------------
+
+
+def test_a_failing_error_check_leaves_the_published_data_as_before_the_batch(
+    settings: Settings, tmp_path: Path
+) -> None:
+    url = settings.database_url
+    assert url
+    assert load_rows(settings, tmp_path, CLEAN, base=False, name="first").status == "ok"
+    # someone breaks the mart of D2; the next batch touches that day, so its checks see it
+    _execute(url, f"update marts.daily_sales set revenue = revenue + 1 where sales_date = '{D2}'")
+    before = {t: query(url, f"select * from {t} order by 1") for t in (
+        "core.orders", "core.order_items", "marts.daily_sales", "marts.customer_lifetime")}
+
+    second = run_load(settings, write_delivery(tmp_path / "second", {
+        "orders": _order(103, 2, D2, "09:00:00", "Shipped", "75.00"),
+    }))
+    assert second.status == "failed" and second.error and "daily_sales_reconcile" in second.error
+    assert {t: query(url, f"select * from {t} order by 1") for t in before} == before
+    recorded = query(url, "select check_name, status from etl.check_results where run_id = %s and status <> 'pass'",
+                     second.run_id)
+    # the mart no longer adds up: per day, against the root categories, and overall
+    assert sorted(recorded) == [("category_rollup", "fail"), ("daily_sales_reconcile", "fail"),
+                                ("totals_reconcile", "fail")]
+
+
 # -- shopetl check ---------------------------------------------------------------------------------
 
 
