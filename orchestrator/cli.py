@@ -48,7 +48,8 @@ def cmd_db(args: argparse.Namespace, s: config_mod.Settings) -> int:
         return EXIT_OK
     if args.action == "psql":
         url = db.database_url(s)
-        psql = os.environ.get("PSQL") or (str(embedded.psql_path()) if not s.database_url else "psql")
+        # the embedded server's psql ships with the wheel, so there is always one
+        psql = os.environ.get("PSQL") or str(embedded.psql_path())
         return subprocess.call([psql, url, *args.psql_args])
     raise AssertionError(args.action)
 
