@@ -1,4 +1,4 @@
-"""The HTTP side: ``POST /graphql``, GraphiQL on ``GET /graphql``, ``/healthz``, ``/metrics``.
+"""The HTTP side: ``POST /graphql``, GraphiQL on ``GET /graphql``, ``/dashboard``, ``/healthz``, ``/metrics``.
 
 The server holds no business logic: it parses the request, checks the limits, lets
 Tartiflette execute it with the generic resolver of ``binding`` and answers per the GraphQL
@@ -46,6 +46,8 @@ log = logging.getLogger("shopetl_graphql")
 access_log = logging.getLogger("shopetl_graphql.access")
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+#: The dashboard: static HTML, CSS and JS that read everything through POST /graphql.
+DASHBOARD_DIR = STATIC_DIR / "dashboard"
 
 #: Every session works in UTC, as the pipeline's do (see shopetl.db).
 SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"
@@ -242,6 +244,10 @@ async def graphiql(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(STATIC_DIR / "graphiql.html", headers={"Content-Type": "text/html; charset=utf-8"})
 
 
+async def dashboard(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(DASHBOARD_DIR / "index.html", headers={"Content-Type": "text/html; charset=utf-8"})
+
+
 async def healthz(request: web.Request) -> web.Response:
     state = request.app[STATE]
     try:
@@ -315,6 +321,9 @@ def create_app(
     app.router.add_post("/graphql", graphql_post)
     app.router.add_get("/graphql", graphiql)
     app.router.add_static("/graphql/static", STATIC_DIR)
+    app.router.add_get("/dashboard", dashboard)
+    app.router.add_get("/dashboard/", dashboard)
+    app.router.add_static("/dashboard/static", DASHBOARD_DIR)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     return app
