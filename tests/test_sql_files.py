@@ -18,7 +18,6 @@ import sqlfluff_lib as sample  # noqa: E402  (the sample context the linter uses
 
 DDL = sorted((SQL_DIR / "ddl").glob("*.sql"))
 STAGES = [s.name for s in Renderer(SQL_DIR / "transforms").stages()]
-CHECKS = sorted((SQL_DIR / "checks").glob("*.sql"))
 
 
 def _context() -> dict[str, object]:
