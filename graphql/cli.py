@@ -43,8 +43,9 @@ def cmd_serve(args: argparse.Namespace, settings: Any) -> int:
         "statement_timeout_ms": args.statement_timeout_ms,
     }
     workers = max(1, args.workers)
-    print(f"serving GraphQL on http://{args.host}:{args.port}/graphql (GraphiQL in a browser), "
-          f"{workers} worker(s)", flush=True)
+    base = f"http://{args.host}:{args.port}"
+    print(f"serving GraphQL on {base}/graphql (GraphiQL in a browser), {workers} worker(s)\n"
+          f"dashboard:          {base}/dashboard", flush=True)
     if workers == 1:
         _serve(url, args.host, args.port, options, reuse_port=False)
         return 0
