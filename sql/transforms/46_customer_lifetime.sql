@@ -1,20 +1,121 @@
--- Stage 46: customer lifetime value and the other derived attributes, recomputed for the
--- customers the batch touched (new customers, and the old and new customer of every touched
--- order). Counted orders only; a customer without one has lifetime value 0.
+-- Stage 46: customer lifetime value (sum of the revenue of counted orders), counted orders,
+-- first and last counted order, average order value, for the customers the batch touched
+-- (new customers, and the old and new customer of every touched order); a customer without a
+-- counted order has lifetime value 0. A first load aggregates every counted order; a later
+-- batch moves each figure by the touched orders' difference (stages 32 and 42), and recomputes
+-- from the customer's orders only when the batch took away the order that was their first or
+-- last one.
 insert into marts.customer_lifetime as t (
     customer_id, lifetime_value, order_count, first_order_at, last_order_at, average_order_value
 )
+{%- if bulk %}
 select
-    c.customer_id,
+    k.customer_id,
     coalesce(sum(o.revenue), 0) as lifetime_value,
     count(o.order_id) as order_count,
     min(o.order_date) as first_order_at,
     max(o.order_date) as last_order_at,
     round(sum(o.revenue) / nullif(count(o.order_id), 0), 2) as average_order_value
-from staging.touched_customers as c
-inner join core.customers as k on c.customer_id = k.customer_id
-left join core.orders as o on c.customer_id = o.customer_id and core.counts_in_sales(o.status)
-group by c.customer_id
+from core.customers as k
+left join staging.touched_counted_orders_after as o on k.customer_id = o.customer_id
+where k.customer_id in (select tc.customer_id from staging.touched_customers as tc)
+group by k.customer_id
+{%- else %}
+with
+before_orders as (
+    select
+        customer_id,
+        sum(revenue) as revenue,
+        count(*) as orders
+    from staging.touched_counted_orders_before
+    group by customer_id
+),
+
+after_orders as (
+    select
+        customer_id,
+        sum(revenue) as revenue,
+        count(*) as orders,
+        min(order_date) as first_at,
+        max(order_date) as last_at
+    from staging.touched_counted_orders_after
+    group by customer_id
+),
+
+-- counted orders the batch took away (cancelled, moved to another day or customer, ...)
+removed as (
+    select
+        b.customer_id,
+        b.order_date
+    from staging.touched_counted_orders_before as b
+    where not exists (
+        select 1 from staging.touched_counted_orders_after as a
+        where a.order_id = b.order_id and a.order_date = b.order_date and a.customer_id = b.customer_id
+    )
+),
+
+current_figures as (
+    select
+        c.customer_id,
+        coalesce(m.lifetime_value, 0) as lifetime_value,
+        coalesce(m.order_count, 0) as order_count,
+        m.first_order_at,
+        m.last_order_at
+    from staging.touched_customers as c
+    inner join core.customers as k on c.customer_id = k.customer_id
+    left join marts.customer_lifetime as m on c.customer_id = m.customer_id
+),
+
+lost_a_bound as (
+    select distinct cf.customer_id
+    from current_figures as cf
+    inner join removed as r
+        on cf.customer_id = r.customer_id and r.order_date in (cf.first_order_at, cf.last_order_at)
+),
+
+moved as (
+    select
+        cf.customer_id,
+        cf.lifetime_value + coalesce(a.revenue, 0) - coalesce(b.revenue, 0) as lifetime_value,
+        cf.order_count + coalesce(a.orders, 0) - coalesce(b.orders, 0) as order_count,
+        least(cf.first_order_at, a.first_at) as first_order_at,
+        greatest(cf.last_order_at, a.last_at) as last_order_at
+    from current_figures as cf
+    left join before_orders as b on cf.customer_id = b.customer_id
+    left join after_orders as a on cf.customer_id = a.customer_id
+    where not exists (
+        select 1 from lost_a_bound as l
+        where l.customer_id = cf.customer_id
+    )
+),
+
+recomputed as (
+    select
+        l.customer_id,
+        coalesce(sum(o.revenue), 0) as lifetime_value,
+        count(o.order_id) as order_count,
+        min(o.order_date) as first_order_at,
+        max(o.order_date) as last_order_at
+    from lost_a_bound as l
+    left join core.orders as o on l.customer_id = o.customer_id and core.counts_in_sales(o.status)
+    group by l.customer_id
+),
+
+figures as (
+    select * from moved
+    union all
+    select * from recomputed
+)
+
+select
+    customer_id,
+    lifetime_value,
+    order_count,
+    case when order_count > 0 then first_order_at end,
+    case when order_count > 0 then last_order_at end,
+    round(lifetime_value / nullif(order_count, 0), 2)
+from figures
+{%- endif %}
 on conflict (customer_id) do update
     set
         lifetime_value = excluded.lifetime_value,

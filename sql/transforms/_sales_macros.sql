@@ -24,6 +24,23 @@ inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i
 inner join core.products as p on i.product_id = p.product_id
 where core.counts_in_sales(o.status);
 
+-- the touched orders that count, one row each (customer lifetime values move by these)
+drop table if exists staging.touched_counted_orders_{{ when }};
+create unlogged table staging.touched_counted_orders_{{ when }} with (autovacuum_enabled = false) as
+select
+    o.order_id,
+    o.customer_id,
+    o.order_date,
+    o.revenue
+{%- if bulk %}
+from core.orders as o
+{%- else %}
+from staging.touched_orders as t
+inner join core.order_keys as k on t.order_id = k.order_id
+inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
+{%- endif %}
+where core.counts_in_sales(o.status);
+
 drop table if exists staging.touched_days_{{ when }};
 create unlogged table staging.touched_days_{{ when }} as
 with
@@ -32,14 +49,7 @@ counted_orders as (
         (o.order_date at time zone 'UTC')::date as sales_date,
         count(*) as orders,
         sum(o.revenue) as revenue
-{%- if bulk %}
-    from core.orders as o
-{%- else %}
-    from staging.touched_orders as t
-    inner join core.order_keys as k on t.order_id = k.order_id
-    inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
-{%- endif %}
-    where core.counts_in_sales(o.status)
+    from staging.touched_counted_orders_{{ when }} as o
     group by (o.order_date at time zone 'UTC')::date
 ),
 
