@@ -17,6 +17,8 @@ staged as (
         staging.clean(parent_id) as parent_id,
         staging.clean(created_at) as created_at
     from staging.product_categories
+    -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
+    offset 0
 ),
 
 checked as (
@@ -30,6 +32,7 @@ checked as (
             case when not staging.is_timestamp(staged.created_at) then 'bad_type:created_at is not a timestamp' end
         ) as problem
     from staged
+    offset 0
 )
 
 select * from checked;

@@ -24,6 +24,8 @@ staged as (
         staging.clean(registration_date) as registration_date,
         staging.clean(last_login) as last_login
     from staging.customers
+    -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
+    offset 0
 ),
 
 checked as (
@@ -43,6 +45,7 @@ checked as (
             end
         ) as problem
     from staged
+    offset 0
 )
 
 select * from checked;

@@ -22,6 +22,8 @@ staged as (
         staging.clean(created_at) as created_at,
         staging.clean(is_active) as is_active
     from staging.products
+    -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
+    offset 0
 ),
 
 typed_keys as (
@@ -29,6 +31,7 @@ typed_keys as (
         staged.*,
         case when staging.is_int(staged.category_id) then staging.to_int(staged.category_id) end as category_id_int
     from staged
+    offset 0
 ),
 
 checked as (
@@ -57,6 +60,7 @@ checked as (
     from typed_keys as s
     left join core.product_categories as known on s.category_id_int = known.category_id
     left join staging.product_categories_valid as new on s.category_id_int = new.category_id
+    offset 0
 )
 
 select * from checked;

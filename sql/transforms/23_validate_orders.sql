@@ -25,6 +25,8 @@ staged as (
         staging.clean(delivery_date) as delivery_date,
         staging.clean(total_amount) as total_amount
     from staging.orders
+    -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
+    offset 0
 ),
 
 typed_keys as (
@@ -35,6 +37,7 @@ typed_keys as (
             when staging.is_timestamp(staged.order_date) then staging.to_timestamp_utc(staged.order_date)
         end as order_date_utc
     from staged
+    offset 0
 ),
 
 checked as (
@@ -75,6 +78,7 @@ checked as (
     from typed_keys as s
     left join core.customers as known on s.customer_id_int = known.customer_id
     left join staging.customers_valid as new on s.customer_id_int = new.customer_id
+    offset 0
 )
 
 select

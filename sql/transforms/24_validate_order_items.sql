@@ -20,6 +20,8 @@ staged as (
         staging.clean(discount) as discount,
         staging.clean(total) as total
     from staging.order_items
+    -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
+    offset 0
 ),
 
 typed as (
@@ -35,6 +37,7 @@ typed as (
         end as discount_num,
         case when staging.is_money(staged.total) then staged.total::numeric end as total_num
     from staged
+    offset 0
 ),
 
 checked as (
@@ -83,6 +86,7 @@ checked as (
     left join core.order_keys as known_order on s.order_key = known_order.order_id
     left join core.products as known_product on s.product_key = known_product.product_id
     left join staging.products_valid as new_product on s.product_key = new_product.product_id
+    offset 0
 )
 
 select
