@@ -130,9 +130,11 @@ group by sales_date, category_id;
 {% macro apply_delta(mart, keys, source) -%}
 {%- if bulk %}
 -- first load: the mart is empty and "before" is empty, so the delta is the "after" itself
+-- (in key order, so the primary key index is appended to rather than split at random)
 insert into marts.{{ mart }} ({{ keys | join(", ") }}, units, orders, revenue)
 select {{ keys | join(", ") }}, units, orders, revenue
-from staging.{{ source }}_after;
+from staging.{{ source }}_after
+order by {{ keys | join(", ") }};
 {%- else %}
 insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, orders, revenue)
 select
