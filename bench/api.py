@@ -47,8 +47,8 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import log, median, percentile, table  # noqa: E402
+import common
+from common import log, percentile, table
 
 QUERIES = ("productSales", "customer", "topProductsByCategory", "salesTrends")
 CONCURRENCY = (1, 8)
@@ -156,7 +156,7 @@ def _period(rng: random.Random, r: dict[str, Any], kind: str) -> tuple[str, str]
 
 
 def arguments(query: str, r: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    pick = lambda options: rng.choices([o for o, _ in options], [w for _, w in options])[0]  # noqa: E731
+    pick = lambda options: rng.choices([o for o, _ in options], [w for _, w in options])[0]
     if query == "productSales":
         p_from, p_to = _period(rng, r, pick([("week", 25), ("month", 35), ("quarter", 25), ("year", 15)]))
         args: dict[str, Any] = {"p_from": p_from, "p_to": p_to,
@@ -235,7 +235,7 @@ class Server:
         self.log_path = work / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         log(f"starting {self.name}: {' '.join(self.cmd)}")
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
@@ -327,7 +327,7 @@ def _matching_paren(text: str, open_at: int) -> int:
 def _echoing(definition: str) -> str:
     """The function definition with every `execute format(...)` passed through api_internal.bench_echo."""
     out, pos = [], 0
-    for m in re.finditer(r"execute\s+format\(", definition, re.I):
+    for m in re.finditer(r"execute\s+format\(", definition, re.IGNORECASE):
         if m.start() < pos:
             continue
         close = _matching_paren(definition, m.end() - 1)
@@ -374,7 +374,7 @@ def explain_call(url: str, query: str, args: dict[str, Any]) -> dict[str, Any]:
         conn.execute(sql, values)
         took = (time.perf_counter() - t0) * 1000
         statements = capture_statements(conn, query, args)
-        plans = []
+        plans: list[dict[str, Any]] = []
         for stmt in statements:
             params: dict[str, Any] | None = None
             text = stmt
@@ -438,7 +438,7 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
         # the slowest kind of request: the query with the highest p95 at one client (shopetl), and
         # among a sample of its arguments the one whose call takes longest
         one = [r for r in results if r["server"] == "shopetl" and r["concurrency"] == 1]
-        slowest_q = max(one, key=lambda r: r["p95_ms"])["query"]
+        slowest_q = str(max(one, key=lambda r: float(r["p95_ms"]))["query"])
         sample = requests[slowest_q][:20]
         timed = []
         with psycopg.connect(url, autocommit=True, options="-c TimeZone=UTC") as conn:
@@ -456,7 +456,7 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
 
 def api_markdown(r: dict[str, Any]) -> str:
     res = r["results"]
-    find = lambda s, q, c: next((x for x in res if x["server"] == s and x["query"] == q and x["concurrency"] == c), None)  # noqa: E731
+    find = lambda s, q, c: next((x for x in res if x["server"] == s and x["query"] == q and x["concurrency"] == c), None)
     rows = []
     for x in res:
         rows.append([x["query"], x["server"], x["concurrency"], f"{x['requests']:,}", x["errors"],
@@ -476,8 +476,8 @@ def api_markdown(r: dict[str, Any]) -> str:
             met_p95 = s8["p95_ms"] <= p8["p95_ms"]
             met_rps = s8["rps"] >= p8["rps"]
             row += [f"{p1['p95_ms']:.1f} ms",
-                    f"{s8['p95_ms']:.0f} / {p8['p95_ms']:.0f} ms = {s8['p95_ms'] / p8['p95_ms']:.2f}x"
-                    f" {'met' if met_p95 else '**missed**'}",
+                    (f"{s8['p95_ms']:.0f} / {p8['p95_ms']:.0f} ms = {s8['p95_ms'] / p8['p95_ms']:.2f}x"
+                     f" {'met' if met_p95 else '**missed**'}"),
                     f"{s8['rps']:.1f} / {p8['rps']:.1f} = {s8['rps'] / p8['rps']:.2f}x {'met' if met_rps else '**missed**'}"]
         else:
             row += ["-", f"{s8['p95_ms']:.0f} ms", f"{s8['rps']:.1f}"]

@@ -42,7 +42,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
                 async with session.post(args.url, data=body) as resp:
                     payload = await resp.read()
                     status = resp.status
-            except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, aiohttp.ClientError) as exc:
                 return time.perf_counter() - t0, f"{type(exc).__name__}: {exc}", 0
             elapsed = time.perf_counter() - t0
             if status != 200:

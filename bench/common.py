@@ -138,7 +138,7 @@ def machine(url: str) -> dict[str, Any]:
         pass
     with psycopg.connect(url) as conn:
         version = conn.execute("select version()").fetchone()[0]  # type: ignore[index]
-        settings = dict(conn.execute(
+        settings: dict[str, str] = dict(conn.execute(
             "select name, current_setting(name) from pg_settings where name in"
             " ('shared_buffers', 'max_parallel_workers_per_gather', 'max_worker_processes',"
             " 'effective_io_concurrency', 'max_wal_size', 'io_method')").fetchall())

@@ -37,9 +37,9 @@ import numpy as np
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import fmt_s, log, median, table  # noqa: E402
-from load import phase_of, shopetl_load  # noqa: E402
+import common
+from common import fmt_s, log, median, table
+from load import phase_of, shopetl_load
 
 NEXT_STATUS = {"Pending": "Processing", "Processing": "Shipped", "Shipped": "In Transit",
                "In Transit": "Delivered", "Delivered": "Returned"}
@@ -106,7 +106,7 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
         n_new = max(1, round(share * n_orders))
         history_days = max(1.0, (newest_at - first_at).total_seconds() / 86400)
         span_s = max(3600.0, n_new / (n_orders / history_days) * 86400)
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         end_at = min(newest_at + dt.timedelta(seconds=span_s), now + dt.timedelta(hours=12))
         span_s = max(1.0, (end_at - newest_at).total_seconds())
         offsets = np.sort(rng.uniform(1, span_s, n_new))
@@ -119,8 +119,7 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
         changes_path = out / ".status_changes.csv"
         with open(changes_path, "wb") as f, conn.cursor() as cur:
             with cur.copy(STATUS_CHANGES_SQL.replace("%(seed)s", str(int(seed))).replace("%(n)s", str(n_new))) as cp:
-                for chunk in cp:
-                    f.write(chunk)
+                f.writelines(cp)
         moved = conn.execute(
             "with newest as (select max(order_date) as at from core.order_keys) select o.status::text, count(*)"
             " from (select o.* from core.orders as o, newest where o.order_date > newest.at - interval '60 days'"
@@ -152,8 +151,8 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
     def ts(base: dt.datetime, seconds: float) -> str:
         return (base + dt.timedelta(seconds=float(seconds))).strftime("%Y-%m-%d %H:%M:%S")
 
-    with open(out / "orders.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+    with open(out / "orders.csv", "w", newline="", encoding="utf-8") as text_out:
+        w = csv.writer(text_out, lineterminator="\n")
         w.writerow(ORDER_COLUMNS)
         for i in range(n_new):
             s, off = status[i], offsets[i]
@@ -169,11 +168,11 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
                 _money(order_total[i:i + 1])[0],
             ])
         with open(changes_path, encoding="utf-8") as changes:
-            f.write(changes.read())  # later lines: the status changes (other order ids)
+            text_out.write(changes.read())  # later lines: the status changes (other order ids)
     changes_path.unlink()
     item_ids = max_item + 1 + np.arange(n_lines, dtype=np.int64)
-    with open(out / "order_items.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
+    with open(out / "order_items.csv", "w", newline="", encoding="utf-8") as items_out:
+        w = csv.writer(items_out, lineterminator="\n")
         w.writerow(ITEM_COLUMNS)
         w.writerows(zip(item_ids.tolist(), line_order.tolist(), product_ids.tolist(), quantity.tolist(),
                         _money(price), _money(discount), _money(total)))

@@ -29,8 +29,8 @@ from typing import Any
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import FILES, SHOPETL, fmt_s, log, median, table  # noqa: E402
+import common
+from common import FILES, SHOPETL, fmt_s, log, median, table
 
 BASELINE_DDL = """
 create unlogged table product_categories (category_id int, name text, description text, parent_id int,
@@ -79,7 +79,7 @@ def baseline(admin: str, name: str, folder: Path) -> dict[str, Any]:
     t = common.run_timed([common.psql_binary(), url, "-X", "-v", "ON_ERROR_STOP=1", "-q", *commands], env=env)
     if t.returncode != 0:
         raise SystemExit(f"baseline \\copy failed ({t.returncode}):\n{t.stderr[-3000:]}")
-    ms = [float(x) for x in re.findall(r"^Time: ([\d.]+) ms", t.stdout, re.M)]
+    ms = [float(x) for x in re.findall(r"^Time: ([\d.]+) ms", t.stdout, re.MULTILINE)]
     per_file = dict(zip(FILES, (x / 1000 for x in ms))) if len(ms) == len(FILES) else {}
     common.drop_db(admin, name)  # its 2 GB at full size are not needed any more
     return {"seconds": t.wall_s, "per_file_s": per_file}

@@ -33,8 +33,8 @@ import pglast
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import fmt_s, log, table  # noqa: E402
+import common
+from common import fmt_s, log, table
 
 EXPLAINABLE = {"SelectStmt", "InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt", "CreateTableAsStmt"}
 
@@ -84,8 +84,8 @@ def profile(folder: Path, *, prefix: str, keep: bool) -> dict[str, Any]:
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     from shopetl import checks as checks_mod
-    from shopetl.config import from_env
     from shopetl import load as load_mod
+    from shopetl.config import from_env
     from shopetl.load import BULK_ONLY, PUBLISH, VALIDATE, Pipeline
     from shopetl.render import Renderer
 

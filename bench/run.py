@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-from common import log  # noqa: E402
+import common
+from common import log
 
 
 def main() -> int:
@@ -54,9 +54,9 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep <prefix>_shopetl (e.g. to EXPLAIN in it) instead of dropping it")
     args = ap.parse_args()
 
-    import load
-    import incremental
     import api
+    import incremental
+    import load
 
     started = time.monotonic()
     admin = common.admin_url()
