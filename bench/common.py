@@ -151,6 +151,18 @@ def machine(url: str) -> dict[str, Any]:
     }
 
 
+def git_state() -> str:
+    """The commit the benchmark ran (and whether sql/, orchestrator/ or graphql/ had local changes)."""
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %cd %s", "--date=format:%Y-%m-%d %H:%M"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "sql", "orchestrator", "graphql"],
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (no git)"
+    return f"commit {head}" + (" with local changes in sql/, orchestrator/ or graphql/" if dirty else "")
+
+
 def machine_markdown(m: dict[str, Any]) -> str:
     pg = m["postgres"].split(" on ")[0]
     s = ", ".join(f"{k} {v}" for k, v in sorted(m["postgres_settings"].items()))

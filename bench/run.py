@@ -66,9 +66,10 @@ def main() -> int:
     work = args.work / f"shopetl-bench-run-{args.prefix}"
     work.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"scale": args.scale, "argv": sys.argv[1:], "started": stamp,
-                              "machine": common.machine(admin)}
+                              "machine": common.machine(admin), "code": common.git_state()}
     md: list[str] = [f"# shopetl benchmarks, scale {args.scale:g} ({stamp})", "",
-                     "Machine: " + common.machine_markdown(report["machine"]), ""]
+                     "Machine: " + common.machine_markdown(report["machine"]), "",
+                     f"Code: {report['code']}", ""]
     target_db = f"{args.prefix}_shopetl"
     try:
         # 1. load
@@ -106,6 +107,9 @@ def main() -> int:
         if not args.keep:
             common.drop_db(admin, target_db)
         report["total_s"] = time.monotonic() - started
+        report["code_at_end"] = common.git_state()
+        if report["code_at_end"] != report["code"]:
+            md.append(f"The code changed during the run: at the end {report['code_at_end']}.")
         md.append(f"Benchmark wall time: {report['total_s'] / 60:.1f} min.")
         paths = _flush(args.out, args.scale, stamp, report, md)
     print("\n".join(md))
