@@ -662,6 +662,13 @@ async def test_marts_agree_with_core(api_db: str) -> None:
             "select sales_date, product_id, units, orders, revenue from marts.daily_product_sales order by 1, 2"
         ).fetchall()
         assert derived == marts
+        monthly = conn.execute(
+            "select date_trunc('month', sales_date)::date, product_id, sum(units), sum(orders), sum(revenue)"
+            " from marts.daily_product_sales group by 1, 2 order by 1, 2"
+        ).fetchall()
+        assert monthly == conn.execute(
+            "select month_start, product_id, units, orders, revenue from marts.monthly_product_sales order by 1, 2"
+        ).fetchall()
         lifetime = conn.execute(
             """
             select c.customer_id, coalesce(sum(o.revenue), 0), count(o.order_id)

@@ -67,6 +67,9 @@ insert into marts.daily_product_sales (sales_date, product_id, units, orders, re
 ('2024-01-05', 100, 1, 1, 1100.00), ('2024-01-05', 104, 3, 2, 75.25),
 ('2024-02-03', 103, 3, 1, 2098.00), ('2024-02-03', 101, 1, 1, 999.99),
 ('2024-03-01', 102, 1, 1, 799.99), ('2024-03-01', 106, 1, 1, 799.99);
+insert into marts.monthly_product_sales (month_start, product_id, units, orders, revenue)
+select date_trunc('month', sales_date)::date, product_id, sum(units), sum(orders), sum(revenue)
+from marts.daily_product_sales group by 1, 2;
 insert into marts.daily_category_sales (sales_date, category_id, units, orders, revenue) values
 ('2024-01-05', 4, 1, 1, 1100.00), ('2024-01-05', 2, 1, 1, 1100.00), ('2024-01-05', 1, 1, 1, 1100.00),
 ('2024-01-05', 11, 3, 2, 75.25), ('2024-01-05', 10, 3, 2, 75.25),

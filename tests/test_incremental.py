@@ -21,6 +21,7 @@ TABLES = {
     "core.order_items": "order_item_id",
     "marts.daily_sales": "sales_date",
     "marts.daily_product_sales": "sales_date, product_id",
+    "marts.monthly_product_sales": "month_start, product_id",
     "marts.daily_category_sales": "sales_date, category_id",
     "marts.customer_lifetime": "customer_id",
     "marts.category_closure": "ancestor_id, descendant_id",
