@@ -7,8 +7,11 @@ pass). Its header comment says what it guards and carries two machine-readable l
     -- scope: batch         (batch: reads only what the batch touched when run with
                              scope="batch"; table: always reads whole, small tables)
 
-The templates are rendered with ``run_id``, ``scope`` ("batch" or "all") and the thresholds of
-``DEFAULT_CONTEXT``. ``run_checks`` runs every check in its own savepoint on the connection it
+The templates are rendered with ``run_id``, ``scope`` ("batch" or "all"), ``whole`` (the check
+reads whole tables: scope "all", or a batch that touched every order, i.e. a first load into empty
+order tables, ``bulk`` in the load's context) and the thresholds of ``DEFAULT_CONTEXT``. A line
+``-- set: name = value`` of the rendered SQL is a planner setting for that one statement (applied
+with ``set_config(..., true)`` inside the check's savepoint and restored after it). ``run_checks`` runs every check in its own savepoint on the connection it
 is given, so it works inside the load's open publish transaction: a check that fails to run is
 reported as ``error`` and leaves the transaction usable; nothing is committed.
 """
@@ -38,6 +41,7 @@ DEFAULT_CONTEXT: dict[str, Any] = {
     "warn_reject_share": 0.01,  # 42_reject_share: warn above 1% rejected rows in a file
     "freshness_hours": 48,  # 50_newest_order_freshness: newest order at most 48 h old
     "last_run_max_hours": 26,  # 51_last_run_age: a successful load at least every 26 h
+    "bulk": False,  # the load's flag: a first load into empty order tables (its batch touched every order)
 }
 
 #: Violating rows kept in a result (and stored as etl.check_results.sample).
@@ -45,6 +49,8 @@ SAMPLE_ROWS = 20
 
 _FILE = re.compile(r"^(\d{2})_([a-z0-9_]+)\.sql$")
 _TAG = re.compile(r"^--\s*(severity|scope):\s*(\S+)\s*$")
+#: A planner setting in the rendered SQL: ``-- set: enable_hashjoin = off``
+_SET = re.compile(r"^\s*--\s*set:\s*([a-z_]+)\s*=\s*([A-Za-z0-9_.]+)\s*$", re.MULTILINE)
 _ALLOWED = {"severity": ("error", "warn"), "scope": ("batch", "table")}
 
 
@@ -138,7 +144,13 @@ def render(renderer: Renderer, check: Check, *, run_id: int | None, scope: RunSc
            context: Mapping[str, Any] | None = None) -> str:
     """The SQL of ``check`` as it runs (``shopetl check --show NAME`` prints it)."""
     ctx = {**DEFAULT_CONTEXT, **(context or {}), "run_id": run_id, "scope": scope}
+    ctx["whole"] = scope == "all" or bool(ctx["bulk"])
     return renderer.render(check.path.name, **ctx)
+
+
+def settings(sql: str) -> dict[str, str]:
+    """The planner settings a rendered check asks for (its ``-- set: name = value`` lines)."""
+    return dict(_SET.findall(sql))
 
 
 def run_checks(
@@ -184,8 +196,17 @@ def _run_one(conn: psycopg.Connection, renderer: Renderer, check: Check, *, run_
             "select (select count(*) from violations),"
             f" (select coalesce(jsonb_agg(to_jsonb(v)), '[]') from (select * from violations limit {SAMPLE_ROWS}) as v)"
         )
+        planner = settings(sql)
         with conn.transaction():
+            before = [
+                conn.execute("select %s, current_setting(%s), set_config(%s, %s, true)",
+                             (name, name, name, value)).fetchone()
+                for name, value in planner.items()
+            ]
             row = conn.execute(wrapped).fetchone()  # type: ignore[arg-type]
+            # set_config(..., true) outlives the savepoint's release: put the caller's values back
+            for name, old, _ in before:  # type: ignore[misc]
+                conn.execute("select set_config(%s, %s, true)", (name, old))
     except jinja2.TemplateError as exc:
         return CheckResult(check, effective, "error", None, _ms(t0), error=f"template: {exc}")
     except psycopg.Error as exc:
@@ -231,5 +252,5 @@ def _message(exc: psycopg.Error) -> str:
 
 __all__ = [
     "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_header",
-    "record_results", "render", "run_checks",
+    "record_results", "render", "run_checks", "settings",
 ]

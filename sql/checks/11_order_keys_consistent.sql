@@ -1,16 +1,28 @@
 -- core.order_keys agrees with the partitioned core.orders: every order row has a key naming
 -- the row's own order_date (so no order_id sits in two partitions, and an order the batch moved
 -- to another day left no copy behind), and every key names an existing row.
--- Batch scope: the touched orders, in the months the batch touched (one partition at a time).
+-- One pass: the order rows full join the keys on order_id; a row without key, a key without
+-- row, and a row at another date than its key (a copy left behind, or a stale key) each come out
+-- as one violating row.
+-- Batch scope: the touched orders, in the months the batch touched (one partition at a time),
+-- and their keys. A first load (every order touched) reads both tables whole.
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
 with
+{% if whole %}
+orders_in_scope as (
+    select
+        o.order_id,
+        o.order_date
+    from core.orders as o
+),
+{% else %}
 months as (
     {{ month_ranges() }}
 ),
 
--- materialized: the key lookups below join the rows once, not once per month
+-- materialized: the keys are joined with the rows once, not once per month
 orders_in_scope as materialized (
     select r.*
     from months as m
@@ -24,44 +36,27 @@ orders_in_scope as materialized (
         offset 0  -- noqa: AM09
     ) as r
 ),
-
-order_rows as (
-    select
-        o.order_id,
-        k.order_date as key_order_date,
-        o.order_date
-    from orders_in_scope as o
-    left join core.order_keys as k on o.order_id = k.order_id
-),
+{% endif %}
 
 keys as (
     select
         k.order_id,
         k.order_date
     from core.order_keys as k
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where k.order_id in (select t.order_id from staging.touched_orders as t)
     {% endif %}
 )
 
 select
-    order_id,
-    key_order_date,
-    order_date,
+    coalesce(o.order_id, k.order_id) as order_id,
+    k.order_date as key_order_date,
+    o.order_date,
     case
-        when key_order_date is null then 'no row in core.order_keys'
+        when k.order_id is null then 'no row in core.order_keys'
+        when o.order_id is null then 'no order at the order_date its key names'
         else 'the key names another order_date (a copy left behind, or a stale key)'
     end as problem
-from order_rows
-where key_order_date is distinct from order_date
-union all
-select
-    k.order_id,
-    k.order_date as key_order_date,
-    null::timestamptz as order_date,
-    'no order at the order_date its key names' as problem
-from keys as k
-where not exists (
-    select 1 from orders_in_scope as o
-    where o.order_id = k.order_id and o.order_date = k.order_date
-)
+from orders_in_scope as o
+full join keys as k on o.order_id = k.order_id
+where o.order_date is distinct from k.order_date

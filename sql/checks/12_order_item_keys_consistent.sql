@@ -2,10 +2,30 @@
 -- the line's own order and order_date (so no order_item_id sits in two partitions, and a line
 -- that moved left no copy behind), and every key names an existing line.
 -- Batch scope: the lines of the touched orders in the months the batch touched, and the keys of
--- the lines the batch delivered.
+-- the lines the batch delivered. A first load (every line delivered) reads
+-- both tables whole in one pass: a merge full join of the two primary keys (order_item_id
+-- first), which neither hashes nor sorts 20 million rows.
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
+{% if whole -%}
+-- set: enable_hashjoin = off
+select
+    coalesce(i.order_item_id, k.order_item_id) as order_item_id,
+    k.order_id as key_order_id,
+    k.order_date as key_order_date,
+    i.order_id,
+    i.order_date,
+    case
+        when k.order_item_id is null then 'no row in core.order_item_keys'
+        when i.order_item_id is null then 'no line at the order_date its key names'
+        when k.order_id <> i.order_id then 'the key names another order'
+        else 'the key names another order_date (a copy left behind, or a stale key)'
+    end as problem
+from core.order_items as i
+full join core.order_item_keys as k on i.order_item_id = k.order_item_id
+where (k.order_id, k.order_date) is distinct from (i.order_id, i.order_date)
+{% else %}
 with
 months as (
     {{ month_ranges() }}
@@ -44,9 +64,7 @@ keys as (
         ik.order_id,
         ik.order_date
     from core.order_item_keys as ik
-    {% if scope == 'batch' %}
     where ik.order_item_id in (select c.order_item_id from staging.order_items_changed as c)
-    {% endif %}
 )
 
 select
@@ -71,7 +89,9 @@ select
     null::timestamptz as order_date,
     'no line at the order_date its key names' as problem
 from keys as k
-where not exists (
-    select 1 from lines_in_scope as i
-    where i.order_item_id = k.order_item_id and i.order_date = k.order_date
-)
+where
+    not exists (
+        select 1 from lines_in_scope as i
+        where i.order_item_id = k.order_item_id and i.order_date = k.order_date
+    )
+{% endif %}

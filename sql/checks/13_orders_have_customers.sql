@@ -10,7 +10,7 @@ months as (
 ),
 
 -- materialized: the customer lookup below joins the rows once, not once per month
-orders_in_scope as materialized (
+orders_in_scope as {{ "" if whole else "materialized" }} (
     select r.*
     from months as m
     cross join lateral (

@@ -37,7 +37,7 @@ mart_figures as (
         s.sales_date::text as row_key,
         s.revenue
     from marts.daily_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
     union all
@@ -46,7 +46,7 @@ mart_figures as (
         s.sales_date || ' product ' || s.product_id as row_key,
         s.revenue
     from marts.daily_product_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
     union all
@@ -55,7 +55,7 @@ mart_figures as (
         s.sales_date || ' category ' || s.category_id as row_key,
         s.revenue
     from marts.daily_category_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
     union all
@@ -64,7 +64,7 @@ mart_figures as (
         l.customer_id::text as row_key,
         l.lifetime_value as revenue
     from marts.customer_lifetime as l
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where l.customer_id in (select c.customer_id from staging.touched_customers as c)
     {% endif %}
 )

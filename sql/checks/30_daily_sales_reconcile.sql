@@ -8,55 +8,43 @@
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range with context %}
+{% if whole -%}
+-- set: enable_partitionwise_join = on
+-- set: enable_partitionwise_aggregate = on
+{% endif -%}
 with
 months as (
     {{ month_ranges() }}
 ),
 
-counted_orders as (
+-- one pass per month: each counted order with the units of its lines, then per day
+expected as (
     select c.*
     from months as m
-    cross join lateral (
+    cross join lateral (  -- noqa: ST05
         select
-            (o.order_date at time zone 'UTC')::date as sales_date,
+            d.sales_date,
+            coalesce(sum(d.units), 0) as units,
             count(*) as orders,
-            sum(o.revenue) as revenue
-        from core.orders as o
-        where
-            {{ in_range("o") }}
-            and core.counts_in_sales(o.status)
-        group by (o.order_date at time zone 'UTC')::date
+            sum(d.revenue) as revenue
+        from (
+            select
+                (o.order_date at time zone 'UTC')::date as sales_date,
+                o.revenue,
+                sum(i.quantity) as units
+            from core.orders as o
+            left join core.order_items as i
+                on o.order_id = i.order_id and o.order_date = i.order_date and {{ in_range("i") }}
+            where
+                {{ in_range("o") }}
+                and core.counts_in_sales(o.status)
+            group by o.order_id, o.order_date, o.revenue
+        ) as d
+        {% if not whole %}
+        where d.sales_date in (select t.sales_date from staging.touched_days as t)
+        {% endif %}
+        group by d.sales_date
     ) as c
-),
-
-counted_units as (
-    select u.*
-    from months as m
-    cross join lateral (
-        select
-            (o.order_date at time zone 'UTC')::date as sales_date,
-            sum(i.quantity) as units
-        from core.orders as o
-        inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
-        where
-            {{ in_range("o") }}
-            and {{ in_range("i") }}
-            and core.counts_in_sales(o.status)
-        group by (o.order_date at time zone 'UTC')::date
-    ) as u
-),
-
-expected as (
-    select
-        c.sales_date,
-        coalesce(u.units, 0) as units,
-        c.orders,
-        c.revenue
-    from counted_orders as c
-    left join counted_units as u on c.sales_date = u.sales_date
-    {% if scope == 'batch' %}
-    where c.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
 ),
 
 published as (
@@ -66,7 +54,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 )

@@ -6,6 +6,10 @@
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range with context %}
+{% if whole -%}
+-- set: enable_partitionwise_join = on
+-- set: enable_partitionwise_aggregate = on
+{% endif -%}
 with
 months as (
     {{ month_ranges() }}
@@ -39,7 +43,7 @@ expected as (
         c.orders,
         c.revenue
     from counted_lines as c
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where c.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 ),
@@ -52,7 +56,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_product_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 )

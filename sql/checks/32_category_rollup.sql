@@ -16,7 +16,7 @@ own_products as (
         s.revenue
     from marts.daily_product_sales as s
     inner join core.products as p on s.product_id = p.product_id
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 ),
@@ -32,7 +32,7 @@ children as (
     inner join core.product_categories as c on s.category_id = c.category_id
     where
         c.parent_id is not null
-        and {{ "s.sales_date in (select d.sales_date from staging.touched_days as d)" if scope == 'batch' else "true" }}
+        and {{ "s.sales_date in (select d.sales_date from staging.touched_days as d)" if not whole else "true" }}
 ),
 
 expected as (
@@ -59,7 +59,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_category_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 ),
@@ -81,7 +81,7 @@ shop as (
         s.units,
         s.revenue
     from marts.daily_sales as s
-    {% if scope == 'batch' %}
+    {% if not whole %}
     where s.sales_date in (select d.sales_date from staging.touched_days as d)
     {% endif %}
 )

@@ -10,7 +10,7 @@
 -- scope: batch
 with
 customers as (
-    {% if scope == 'batch' %}
+    {% if not whole %}
     select distinct t.customer_id from staging.touched_customers as t
     {% else %}
     select k.customer_id from core.customers as k

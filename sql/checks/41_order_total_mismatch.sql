@@ -5,6 +5,10 @@
 -- severity: warn
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
+{% if whole -%}
+-- set: enable_partitionwise_join = on
+-- set: enable_partitionwise_aggregate = on
+{% endif -%}
 with
 months as (
     {{ month_ranges() }}

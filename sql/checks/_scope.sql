@@ -3,12 +3,13 @@
 
 {#- The order_date ranges a check reads: one per UTC month the batch touched (the months of
     staging.touched_days, which holds the current and previous day of every touched order), or
-    the whole time line for scope all. A check reads core.orders / core.order_items through a
+    the whole time line when the check reads whole tables (`whole`: scope all, or a first load,
+    whose batch touched every order). A check reads core.orders / core.order_items through a
     lateral subquery over these ranges that the planner cannot flatten (it aggregates, or ends
     with offset 0): it runs once per range and the range's bounds prune every other partition at
     run time, each month being read with hash joins whatever the estimates. -#}
 {% macro month_ranges() -%}
-{% if scope == 'batch' -%}
+{% if not whole -%}
 select distinct
         date_trunc('month', d.sales_date::timestamp) at time zone 'UTC' as range_start,
         (date_trunc('month', d.sales_date::timestamp) + interval '1 month') at time zone 'UTC' as range_end
@@ -25,9 +26,9 @@ select
 {{ alias }}.order_date >= m.range_start and {{ alias }}.order_date < m.range_end
 {%- endmacro %}
 
-{#- The rows of `alias` that belong to an order the batch touched (true for scope all). -#}
+{#- The rows of `alias` that belong to an order the batch touched (true when reading whole tables). -#}
 {% macro touched(alias) -%}
-{% if scope == 'batch' -%}
+{% if not whole -%}
 {{ alias }}.order_id in (select t.order_id from staging.touched_orders as t)
 {%- else -%}
 true
