@@ -5,7 +5,7 @@
 -- row, and a row at another date than its key (a copy left behind, or a stale key) each come out
 -- as one violating row.
 -- Batch scope: the touched orders, in the months the batch touched (one partition at a time),
--- and their keys. A first load (every order touched) reads both tables whole.
+-- and their keys (by primary key). A first load (every order touched) reads both tables whole.
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
@@ -38,15 +38,28 @@ orders_in_scope as materialized (
 ),
 {% endif %}
 
+{% if whole %}
 keys as (
     select
         k.order_id,
         k.order_date
     from core.order_keys as k
-    {% if not whole %}
-    where k.order_id in (select t.order_id from staging.touched_orders as t)
-    {% endif %}
 )
+{% else %}
+-- one primary-key lookup per touched order (offset 0: never a scan of the whole key table)
+keys as (
+    select k.*
+    from staging.touched_orders as t
+    cross join lateral (
+        select
+            ok.order_id,
+            ok.order_date
+        from core.order_keys as ok
+        where ok.order_id = t.order_id
+        offset 0  -- noqa: AM09
+    ) as k
+)
+{% endif %}
 
 select
     coalesce(o.order_id, k.order_id) as order_id,
