@@ -19,6 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -38,6 +39,7 @@ from .binding import (
     to_sql_value,
 )
 from .errors import ApiError, from_database, internal
+from .fastpath import FastPath, Unsupported
 from .limits import shape
 from .metrics import ApiMetrics
 from .sdl import SCHEMA_PATH, RootField, root_fields
@@ -75,6 +77,8 @@ class ApiConfig:
     user_header: str = "X-Shopetl-User"
     schema_path: Path = SCHEMA_PATH
     application_name: str = "shopetl-api"
+    #: answer plain queries by projecting the functions' JSON (fastpath); False: Tartiflette only
+    fast_path: bool = True
 
 
 @dataclass
@@ -83,6 +87,7 @@ class ApiState:
     engine: Engine
     bindings: dict[tuple[str, str], Binding]
     metrics: ApiMetrics
+    fast: FastPath
 
 
 class RequestContext:
@@ -122,8 +127,21 @@ class RequestContext:
         return row[0] if row else None
 
 
+def _default(value: Any) -> str:
+    return str(value) if isinstance(value, Decimal) else repr(value)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=lambda v: str(v) if isinstance(v, Decimal) else repr(v))
+    return json.dumps(value, default=_default)
+
+
+def _json_answer(value: Any) -> web.Response:
+    """The answer as JSON (orjson: UTF-8, ~5x faster than json.dumps for a purchase history)."""
+    try:
+        body = orjson.dumps(value, default=_default)
+    except TypeError:  # e.g. an integer beyond 64 bits: as json.dumps writes it
+        body = _dumps(value).encode()
+    return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
 def _error_response(message: str, status: int, code: str) -> web.Response:
@@ -183,7 +201,7 @@ def _lifecycle(config: ApiConfig):  # type: ignore[no-untyped-def]
                 raise BindingError("the SDL and the api functions disagree:\n  " + "\n  ".join(problems))
             bindings = {(f.operation, f.name): Binding(f, functions[f.function]) for f in fields}
             engine = await _build_engine(config, bindings, fields)
-            app[STATE] = ApiState(pool, engine, bindings, ApiMetrics(pool.get_stats))
+            app[STATE] = ApiState(pool, engine, bindings, ApiMetrics(pool.get_stats), FastPath(engine, bindings))
             log.info("GraphQL API ready: %d root fields bound to api functions", len(bindings))
             yield
         finally:
@@ -227,9 +245,15 @@ async def graphql_post(request: web.Request) -> web.Response:
     else:
         user = (request.headers.get(config.user_header) or "anonymous")[:200]
         ctx = RequestContext(state, config, user)
-        result = await state.engine.execute(
-            query, operation_name=operation_name, variables=variables, context=ctx
-        )
+        plan = state.fast.plan(query, operation_name) if found and config.fast_path else None
+        try:
+            if plan is None:
+                raise Unsupported("not a plain query")
+            result = await state.fast.execute(plan, variables, ctx)
+        except Unsupported:
+            result = await state.engine.execute(
+                query, operation_name=operation_name, variables=variables, context=ctx
+            )
         request[STATEMENTS_KEY] = ctx.statements
     errors = result.get("errors") or []
     for error in errors:
@@ -237,7 +261,7 @@ async def graphql_post(request: web.Request) -> web.Response:
         state.metrics.errors.labels(label, str(code)).inc()
     state.metrics.requests.labels(label, "error" if errors else "ok").inc()
     state.metrics.latency.labels(label).observe(time.perf_counter() - started)
-    return web.json_response(result, dumps=_dumps)
+    return _json_answer(result)
 
 
 async def graphiql(request: web.Request) -> web.StreamResponse:
@@ -296,6 +320,7 @@ def create_app(
     max_root_fields: int = 20,
     user_header: str = "X-Shopetl-User",
     schema_path: Path | None = None,
+    fast_path: bool = True,
 ) -> web.Application:
     """The GraphQL application for the database at ``database_url`` (a libpq URL).
 
@@ -314,6 +339,7 @@ def create_app(
         max_root_fields=max_root_fields,
         user_header=user_header,
         schema_path=schema_path or SCHEMA_PATH,
+        fast_path=fast_path,
     )
     app = web.Application(middlewares=[access_log_middleware])
     app[CONFIG] = config

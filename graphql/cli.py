@@ -29,6 +29,14 @@ def _serve(url: str, host: str, port: int, options: dict[str, Any], reuse_port: 
 
     from .app import create_app
 
+    try:  # uvloop's event loop: less per-request overhead in aiohttp's transport and the pool
+        import asyncio
+
+        import uvloop
+
+        asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    except ImportError:
+        pass
     web.run_app(
         create_app(url, **options), host=host, port=port, reuse_port=reuse_port, print=None, access_log=None
     )

@@ -1,0 +1,79 @@
+"""The fast path (graphql/fastpath.py) answers exactly what Tartiflette's execution answers:
+every request below is sent to an app with it and to one without it, and the two JSON answers
+must be equal, byte for byte once parsed (data, errors with their paths and locations)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from shopetl_graphql.app import STATE, create_app
+
+from .test_api_support import api_db  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.asyncio
+
+PRODUCT = "productId name sku price cost inventoryCount isActive createdAt category { categoryId name parentId }"
+
+REQUESTS: list[tuple[str, dict[str, Any] | None, str | None]] = [
+    # the purchase history, as the benchmark and the dashboard ask it
+    ("""query H($id: Int!, $n: Int) { customer(customerId: $id) {
+        customerId email firstName lastName city lifetimeValue orderCount firstOrderAt lastOrderAt averageOrderValue
+        orders(first: $n) { totalCount nodes { orderId orderDate status countsInSales revenue totalAmount
+          items { orderItemId product { PRODUCT } quantity price discount revenue } }
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } } }""".replace("PRODUCT", PRODUCT),
+     {"id": 1, "n": 10}, None),
+    ("query H($id: Int!) { customer(customerId: $id) { email } }", {"id": 999}, None),  # unknown: null
+    # aliases, fragments, inline fragments, __typename, the same key twice (merged)
+    ("""query A { __typename
+        a: customer(customerId: 2) { ...C __typename orders(first: 1) { edges { cursor node { orderId } } } }
+        b: customer(customerId: 1) { ... on Customer { mail: email } customerId }
+        b: customer(customerId: 1) { firstName }
+        }
+        fragment C on Customer { id: customerId email ...D }
+        fragment D on Customer { lastName }""", None, "A"),
+    ("""{ productSales(from: "2024-01-01", to: "2024-03-31", first: 2, orderBy: [UNITS_DESC],
+          filter: {categoryId: {equalTo: 1}}) { totalCount nodes { product { PRODUCT } units orders revenue }
+          edges { cursor } pageInfo { hasNextPage endCursor } } }""".replace("PRODUCT", PRODUCT), None, None),
+    ("""{ topProductsByCategory(first: 2) { rank categoryId product { name } units revenue }
+          salesTrends(from: "2024-01-01", to: "2024-03-31", granularity: WEEK) {
+            periodStart revenue units orders revenueChange unitsChange ordersChange }
+          categories { categoryId name parentId depth path childIds }
+          products(first: 3, orderBy: [PRICE_DESC]) { nodes { productId price } }
+          customers(first: 2, orderBy: [LIFETIME_VALUE_DESC]) { nodes { customerId lifetimeValue } } }""",
+     None, None),
+    ("query T($p: Int!) { product(productId: $p) { name category { name } } }", {"p": 12345}, None),
+    # errors: from the database (22023), in one of two root fields, on a non-null root field
+    ("""{ productSales(from: "2024-03-01", to: "2024-01-01") { totalCount } }""", None, None),
+    ("""{ ok: product(productId: 100) { name } bad: products(first: 5000) { totalCount } }""", None, None),
+    ("""{ topProductsByCategory(first: 0) { rank } categories { name } }""", None, None),
+    ("""{ customer(customerId: 1) { a: orders(first: 1) { totalCount } b: orders(first: 2) { totalCount } } }""",
+     None, None),
+    # what the fast path leaves to Tartiflette: directives, introspection, bad variables, mutations
+    ("""query S($x: Boolean!) { customer(customerId: 1) { email @include(if: $x) firstName } }""", {"x": False}, None),
+    ("""{ __type(name: "Customer") { name } customer(customerId: 1) { email } }""", None, None),
+    ("""query V($id: Int!) { customer(customerId: $id) { email } }""", {"id": "one"}, None),
+    ("""query V($id: Int!) { customer(customerId: $id) { email } }""", {}, None),
+    ("""{ customer(customerId: 1) { nope } }""", None, None),
+    ("""query One { categories { name } } query Two { product(productId: 100) { name } }""", None, "Two"),
+    ("""query One { categories { name } } query Two { product(productId: 100) { name } }""", None, None),
+]
+
+
+@pytest.mark.parametrize("index", range(len(REQUESTS)))
+async def test_fast_path_answers_as_tartiflette(api_db: str, aiohttp_client: Any, index: int) -> None:  # noqa: F811
+    query, variables, operation = REQUESTS[index]
+    answers = []
+    for fast in (True, False):
+        client = await aiohttp_client(create_app(api_db, pool_min_size=1, pool_max_size=2, fast_path=fast))
+        body: dict[str, Any] = {"query": query, "variables": variables}
+        if operation:
+            body["operationName"] = operation
+        response = await client.post("/graphql", json=body)
+        answers.append((response.status, await response.json()))
+        if fast:
+            plans = client.server.app[STATE].fast._plans
+    assert answers[0] == answers[1]
+    assert answers[0][1].get("data") or answers[0][1].get("errors")
+    if index < 10:  # the plain queries above really took the fast path
+        assert next(iter(plans.values())) is not None
