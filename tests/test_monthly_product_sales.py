@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from decimal import Decimal
 import random
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
 import pytest
-
 from shopetl.config import Settings
 
 from .conftest import conninfo
