@@ -5,10 +5,6 @@
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
-{% if whole -%}
--- set: enable_partitionwise_join = on
--- set: enable_partitionwise_aggregate = on
-{% endif -%}
 with
 months as (
     {{ month_ranges() }}
