@@ -21,7 +21,7 @@ from pytest_postgresql.janitor import DatabaseJanitor
 from shopetl import checks_cmd
 from shopetl.checks import (
     DEFAULT_CONTEXT, CheckDefinitionError, CheckResult, blocking, discover, parse_header, record_results, render,
-    run_checks,
+    run_checks, settings,
 )
 from shopetl.config import Settings
 from shopetl.render import Renderer
@@ -295,6 +295,65 @@ def test_check_fails_on_corrupted_data(
     assert result.status == "fail", result.error
     assert result.violating_rows and result.violating_rows == len(result.sample) > 0
     assert result.blocking == (result.severity == "error")
+
+
+#: The corruptions a batch-scoped run must see, run as a first load runs them: the load's context
+#: says "bulk" (its batch touched every order), so the order checks read whole tables.
+FIRST_LOAD_CASES = [
+    pytest.param(name, case[1], id=f"{name}-{case[0].replace(' ', '_')}-first_load")
+    for name, cases in CORRUPTIONS.items()
+    for case in cases
+    if "batch" in (case[2] if len(case) > 2 else ("batch", "all"))
+]
+
+
+def test_every_check_passes_on_clean_data_as_a_first_load(conn: psycopg.Connection, clean: tuple[str, int]) -> None:
+    results = _run(conn, clean[1], "batch", bulk=True)
+    assert {r.name: (r.status, r.error, r.sample[:1]) for r in results if r.status != "pass"} == {}
+
+
+@pytest.mark.parametrize(("name", "corruption"), FIRST_LOAD_CASES)
+def test_check_fails_on_corrupted_data_as_a_first_load(
+    conn: psycopg.Connection, clean: tuple[str, int], name: str, corruption: list[str]
+) -> None:
+    run_id = clean[1]
+    assert [r.status for r in _run(conn, run_id, "batch", name, bulk=True)] == ["pass"]
+    for sql in corruption:
+        conn.execute(sql.replace("RUN", str(run_id)))  # type: ignore[arg-type]
+    [result] = _run(conn, run_id, "batch", name, bulk=True)
+    assert result.status == "fail", result.error
+    assert result.violating_rows and result.violating_rows == len(result.sample) > 0
+
+
+def test_a_first_load_reads_whole_tables_without_the_touched_key_sets() -> None:
+    for check in CHECKS:
+        sql = render(RENDERER, check, run_id=1, scope="batch", context={"bulk": True})
+        code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+        assert "staging.touched_" not in code, check.name
+
+
+def test_planner_settings_apply_to_their_check_only(conn: psycopg.Connection, clean: tuple[str, int]) -> None:
+    check = next(c for c in CHECKS if c.name == "order_item_keys_consistent")
+    whole = render(RENDERER, check, run_id=clean[1], scope="batch", context={"bulk": True})
+    assert settings(whole) == {"enable_hashjoin": "off"}
+    assert settings(render(RENDERER, check, run_id=clean[1], scope="batch")) == {}
+    # the one pass over lines and keys is a merge join of the two primary keys, no hash of either
+    conn.execute("set local enable_hashjoin = off")
+    plan = "\n".join(r[0] for r in conn.execute("explain (costs off) " + whole))  # type: ignore[operator]
+    assert "Merge Full Join" in plan and "Hash" not in plan
+    conn.execute("set local enable_hashjoin = on")
+    [result] = _run(conn, clean[1], "batch", "order_item_keys_consistent", bulk=True)
+    assert result.status == "pass"
+    # restored after the check (set_config(..., true) would otherwise outlive the savepoint)
+    assert conn.execute("select current_setting('enable_hashjoin')").fetchone() == ("on",)
+
+
+def test_batch_checks_analyze_the_touched_key_sets(conn: psycopg.Connection, clean: tuple[str, int]) -> None:
+    conn.execute("select pg_clear_relation_stats('staging', 'touched_customers')")
+    _run(conn, clean[1], "batch", "customer_lifetime_reconcile")
+    assert conn.execute(
+        "select reltuples >= 0 from pg_class where oid = 'staging.touched_customers'::regclass"
+    ).fetchone() == (True,)
 
 
 def test_a_delivery_with_rejects_balances_and_only_warns(settings: Settings, tmp_path: Path) -> None:
