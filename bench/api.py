@@ -374,6 +374,14 @@ def explain_call(url: str, query: str, args: dict[str, Any]) -> dict[str, Any]:
         conn.execute(sql, values)
         took = (time.perf_counter() - t0) * 1000
         statements = capture_statements(conn, query, args)
+        # run them with the settings the function runs with (e.g. its work_mem), not the session's
+        fn = FUNCTIONS[query][0]
+        for (setting,) in conn.execute(
+                "select unnest(p.proconfig) from pg_proc as p join pg_namespace as n on n.oid = p.pronamespace"
+                " where n.nspname || '.' || p.proname = %s", (fn,)).fetchall():
+            name, value = setting.split("=", 1)
+            if name != "search_path":
+                conn.execute("select set_config(%s, %s, false)", (name, value))
         plans: list[dict[str, Any]] = []
         for stmt in statements:
             params: dict[str, Any] | None = None
