@@ -5,18 +5,30 @@
 -- Batch scope: the customers the batch touched (staging.touched_customers: new customers and the
 -- old and new customer of every touched order); their orders are found through the customer
 -- index of each partition or by one scan, as the planner judges (a customer's orders span all
--- months, so no partition is pruned).
+-- months, so no partition is pruned). Whole tables (scope all, a first load): one aggregate of
+-- the counted orders per customer, full joined with the mart.
 -- severity: error
 -- scope: batch
+{% if whole %}
+-- whole tables: the counted orders per customer in one aggregate, full joined with the mart (a
+-- mart row without counted orders must be zeros)
+with
+expected as (
+    select
+        o.customer_id,
+        sum(o.revenue) as lifetime_value,
+        count(*) as order_count,
+        min(o.order_date) as first_order_at,
+        max(o.order_date) as last_order_at,
+        round(sum(o.revenue) / count(*), 2) as average_order_value
+    from core.orders as o
+    where core.counts_in_sales(o.status)
+    group by o.customer_id
+)
+{% else %}
 with
 customers as (
-    {% if not whole %}
     select distinct t.customer_id from staging.touched_customers as t
-    {% else %}
-    select k.customer_id from core.customers as k
-    union
-    select l.customer_id from marts.customer_lifetime as l
-    {% endif %}
 ),
 
 expected as (
@@ -31,12 +43,13 @@ expected as (
     left join core.orders as o on c.customer_id = o.customer_id and core.counts_in_sales(o.status)
     group by c.customer_id
 )
+{% endif %}
 
 select
-    e.customer_id,
-    e.lifetime_value as expected_lifetime_value,
+    coalesce(e.customer_id, p.customer_id) as customer_id,
+    coalesce(e.lifetime_value, 0) as expected_lifetime_value,
     p.lifetime_value as published_lifetime_value,
-    e.order_count as expected_order_count,
+    coalesce(e.order_count, 0) as expected_order_count,
     p.order_count as published_order_count,
     e.first_order_at as expected_first_order_at,
     p.first_order_at as published_first_order_at,
@@ -45,12 +58,15 @@ select
     e.average_order_value as expected_average_order_value,
     p.average_order_value as published_average_order_value
 from expected as e
-left join marts.customer_lifetime as p on e.customer_id = p.customer_id
+{{ "full" if whole else "left" }} join marts.customer_lifetime as p on e.customer_id = p.customer_id
 where
     (p.customer_id is null and e.order_count > 0)
     or (
         p.customer_id is not null
-        and (e.lifetime_value, e.order_count, e.first_order_at, e.last_order_at, e.average_order_value)
+        and (
+            coalesce(e.lifetime_value, 0), coalesce(e.order_count, 0), e.first_order_at, e.last_order_at,
+            e.average_order_value
+        )
         is distinct from
         (p.lifetime_value, p.order_count, p.first_order_at, p.last_order_at, p.average_order_value)
     )
