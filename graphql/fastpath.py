@@ -280,7 +280,12 @@ class FastPath:
         info = _Info(self.schema, root.nodes, ec.fragments, ec.variable_values)
         params.update(await nested_arguments(root.binding, ctx, info))
         value = await ctx.call(root.binding, params)
-        return root.convert(value)
+        try:
+            return root.convert(value)
+        except Unsupported:
+            raise
+        except Exception as exc:  # a scalar refused a value: Tartiflette locates that error in the answer
+            raise Unsupported(f"output coercion: {exc}") from exc
 
 
 @dataclass

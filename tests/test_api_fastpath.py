@@ -77,3 +77,39 @@ async def test_fast_path_answers_as_tartiflette(api_db: str, aiohttp_client: Any
     assert answers[0][1].get("data") or answers[0][1].get("errors")
     if index < 10:  # the plain queries above really took the fast path
         assert next(iter(plans.values())) is not None
+
+
+GOOD = {"customerId": 1, "email": "a@example.com", "lifetimeValue": "1.00", "orderCount": 1,
+        "orders": {"totalCount": 1, "nodes": [{"orderId": 7, "status": "DELIVERED", "revenue": "1.00"}]}}
+BAD_VALUES = [
+    {**GOOD, "customerId": "one"},                                        # an Int the scalar refuses
+    {**GOOD, "email": None},                                              # null in a non-null field
+    {**GOOD, "orders": {"totalCount": 1, "nodes": [{**GOOD["orders"]["nodes"][0], "status": "Lost"}]}},  # enum
+    {**GOOD, "orders": {"totalCount": 1, "nodes": [None]}},               # null item of [Order!]!
+    {**GOOD, "lifetimeValue": 1.5},                                       # Money formats a float: no error
+    GOOD,
+]
+
+
+@pytest.mark.parametrize("index", range(len(BAD_VALUES)))
+async def test_values_the_sdl_refuses_are_answered_as_tartiflette_does(
+    api_db: str, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch, index: int  # noqa: F811
+) -> None:
+    """A function returning what the SDL does not allow (a bug): the fast path gives way and the
+    answer is Tartiflette's, errors located at the field."""
+    from shopetl_graphql import app as app_mod
+
+    async def call(self: Any, binding: Any, params: dict[str, Any]) -> Any:
+        self.statements += 1
+        return BAD_VALUES[index]
+
+    monkeypatch.setattr(app_mod.RequestContext, "call", call)
+    query = """{ customer(customerId: 1) { customerId email lifetimeValue orderCount
+                 orders { totalCount nodes { orderId status revenue } } } }"""
+    answers = []
+    for fast in (True, False):
+        client = await aiohttp_client(create_app(api_db, pool_min_size=1, pool_max_size=2, fast_path=fast))
+        response = await client.post("/graphql", json={"query": query})
+        answers.append((response.status, await response.json()))
+    assert answers[0] == answers[1]
+    assert ("errors" in answers[0][1]) == (index < 4), answers[0]
