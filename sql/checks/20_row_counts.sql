@@ -23,6 +23,13 @@ select
     left join {{ core_table }} as k on {{ join_condition }} and k.batch_id = {{ run_id | lit }}
 {%- endmacro %}
 {% if scope == 'batch' -%}
+{% if bulk -%}
+-- A first load changed every row of core: its changed rows and core's meet best in one merge
+-- of the two primary-key orders (no hash of 20 million core lines, no sort).
+-- set: enable_hashjoin = off
+-- set: enable_sort = off
+-- set: max_parallel_workers_per_gather = 0
+{% endif -%}
 with
 files as (
     select
