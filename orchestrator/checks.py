@@ -7,13 +7,20 @@ pass). Its header comment says what it guards and carries two machine-readable l
     -- scope: batch         (batch: reads only what the batch touched when run with
                              scope="batch"; table: always reads whole, small tables)
 
+A file may compute further checks in the same pass over the same rows: a header line
+``-- also: name severity description`` adds check ``name`` (same scope), and the query then
+returns a column ``check_name`` naming the check each violating row belongs to. Each check keeps
+its own result (status, count, sample without ``check_name``); the one query's time is split
+between them.
+
 The templates are rendered with ``run_id``, ``scope`` ("batch" or "all"), ``whole`` (the check
 reads whole tables: scope "all", or a batch that touched every order, i.e. a first load into empty
 order tables, ``bulk`` in the load's context) and the thresholds of ``DEFAULT_CONTEXT``. A line
 ``-- set: name = value`` of the rendered SQL is a planner setting for that one statement (applied
-with ``set_config(..., true)`` inside the check's savepoint and restored after it). ``run_checks`` runs every check in its own savepoint on the connection it
-is given, so it works inside the load's open publish transaction: a check that fails to run is
-reported as ``error`` and leaves the transaction usable; nothing is committed.
+with ``set_config(..., true)`` inside the check's savepoint and restored after it).
+``run_checks`` runs every check in its own savepoint on the connection it is given, so it works
+inside the load's open publish transaction: a check that fails to run is reported as ``error``
+and leaves the transaction usable; nothing is committed.
 """
 
 from __future__ import annotations
@@ -55,6 +62,7 @@ SAMPLE_ROWS = 20
 
 _FILE = re.compile(r"^(\d{2})_([a-z0-9_]+)\.sql$")
 _TAG = re.compile(r"^--\s*(severity|scope):\s*(\S+)\s*$")
+_ALSO = re.compile(r"^--\s*also:\s*([a-z0-9_]+)\s+(error|warn)\s+(\S.*)$")
 #: A planner setting in the rendered SQL: ``-- set: enable_hashjoin = off``
 _SET = re.compile(r"^\s*--\s*set:\s*([a-z_]+)\s*=\s*([A-Za-z0-9_.]+)\s*$", re.MULTILINE)
 _ALLOWED = {"severity": ("error", "warn"), "scope": ("batch", "table")}
@@ -71,6 +79,8 @@ class Check:
     scope: CheckScope
     description: str
     path: Path
+    #: every check the file's one query computes (itself first); () for a file of one check
+    shared: tuple[str, ...] = ()
 
     def effective_scope(self, scope: RunScope) -> RunScope:
         """What the check reads when run with ``scope``: only a batch-scoped check narrows."""
@@ -135,13 +145,33 @@ def parse_header(path: Path) -> Check:
     )
 
 
+def parse_file(path: Path) -> list[Check]:
+    """The checks ``path`` defines: the one its name says, then those of its ``-- also:`` lines."""
+    main = parse_header(path)
+    also: list[tuple[str, str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        hit = _ALSO.match(line)
+        if hit:
+            also.append(hit.groups())  # type: ignore[arg-type]
+    if not also:
+        return [main]
+    shared = (main.name, *(name for name, _, _ in also))
+    main = Check(main.name, main.severity, main.scope, main.description, path, shared)
+    return [main, *(Check(name, sev, main.scope, text.strip(), path, shared)  # type: ignore[arg-type]
+                    for name, sev, text in also)]
+
+
 def discover(checks_dir: Path) -> list[Check]:
     """The checks of ``checks_dir`` (normally ``sql/checks``) in file order; ``_*.sql`` are not checks."""
-    checks = [parse_header(p) for p in sorted(checks_dir.glob("*.sql")) if not p.name.startswith("_")]
+    files = [p for p in sorted(checks_dir.glob("*.sql")) if not p.name.startswith("_")]
+    checks = [c for p in files for c in parse_file(p)]
     seen: dict[str, Path] = {}
     for c in checks:
         if c.name in seen:
-            raise CheckDefinitionError(f"{c.path.name} and {seen[c.name].name} define the same check {c.name!r}")
+            raise CheckDefinitionError(
+                f"{c.path.name} and {seen[c.name].name} define the same check {c.name!r}")
         seen[c.name] = c.path
     return checks
 
@@ -189,7 +219,18 @@ def run_checks(
         checks = [c for c in checks if c.name in wanted]
     if scope == "batch" and not (context or {}).get("bulk"):
         _analyze_scope(conn)
-    return [_run_one(conn, renderer, c, run_id=run_id, scope=scope, context=context) for c in checks]
+    results: list[CheckResult] = []
+    done: set[str] = set()
+    for c in checks:
+        if c.name in done:
+            continue
+        together = [m for m in checks if c.shared and m.path == c.path]
+        if together:
+            results += _run_shared(conn, renderer, together, run_id=run_id, scope=scope, context=context)
+            done.update(m.name for m in together)
+        else:
+            results.append(_run_one(conn, renderer, c, run_id=run_id, scope=scope, context=context))
+    return results
 
 
 def _analyze_scope(conn: psycopg.Connection) -> None:
@@ -205,16 +246,34 @@ def _analyze_scope(conn: psycopg.Connection) -> None:
 
 def _run_one(conn: psycopg.Connection, renderer: Renderer, check: Check, *, run_id: int | None,
              scope: RunScope, context: Mapping[str, Any] | None) -> CheckResult:
-    effective = check.effective_scope(scope)
+    return _run_shared(conn, renderer, [check], run_id=run_id, scope=scope, context=context)[0]
+
+
+def _run_shared(conn: psycopg.Connection, renderer: Renderer, checks: list[Check], *, run_id: int | None,
+                scope: RunScope, context: Mapping[str, Any] | None) -> list[CheckResult]:
+    """Run the query of ``checks[0].path`` once; one result per check of ``checks`` (all of one
+    file). A file of several checks names each violating row's check in column check_name."""
     t0 = time.monotonic()
     try:
-        sql = render(renderer, check, run_id=run_id, scope=scope, context=context)
-        # one statement: the count of all violating rows and the first SAMPLE_ROWS of them
-        wrapped = (
-            "with violations as materialized (\n" + sql.rstrip().rstrip(";") + "\n)\n"
-            "select (select count(*) from violations),"
-            f" (select coalesce(jsonb_agg(to_jsonb(v)), '[]') from (select * from violations limit {SAMPLE_ROWS}) as v)"
-        )
+        sql = render(renderer, checks[0], run_id=run_id, scope=scope, context=context)
+        body = "with violations as materialized (\n" + sql.rstrip().rstrip(";") + "\n)\n"
+        if checks[0].shared:
+            # per check: the count of its violating rows and the first SAMPLE_ROWS of them
+            wrapped = body + (
+                "select (select count(*) from violations as v where v.check_name = c.name),"
+                " (select coalesce(jsonb_agg(to_jsonb(v) - 'check_name'), '[]') from"
+                f" (select * from violations as v where v.check_name = c.name limit {SAMPLE_ROWS}) as v)"
+                " from unnest(%s::text[]) with ordinality as c (name, n) order by c.n"
+            )
+            params: tuple[Any, ...] | None = ([c.name for c in checks],)
+        else:
+            # one statement: the count of all violating rows and the first SAMPLE_ROWS of them
+            wrapped = body + (
+                "select (select count(*) from violations),"
+                " (select coalesce(jsonb_agg(to_jsonb(v)), '[]')"
+                f" from (select * from violations limit {SAMPLE_ROWS}) as v)"
+            )
+            params = None
         planner = settings(sql)
         with conn.transaction():
             before = [
@@ -222,17 +281,26 @@ def _run_one(conn: psycopg.Connection, renderer: Renderer, check: Check, *, run_
                              (name, name, name, value)).fetchone()
                 for name, value in planner.items()
             ]
-            row = conn.execute(wrapped).fetchone()  # type: ignore[arg-type]
+            rows = conn.execute(wrapped, params).fetchall()  # type: ignore[arg-type]
             # set_config(..., true) outlives the savepoint's release: put the caller's values back
             for name, old, _ in before:  # type: ignore[misc]
                 conn.execute("select set_config(%s, %s, true)", (name, old))
     except jinja2.TemplateError as exc:
-        return CheckResult(check, effective, "error", None, _ms(t0), error=f"template: {exc}")
+        return _errors(checks, scope, t0, f"template: {exc}")
     except psycopg.Error as exc:
-        return CheckResult(check, effective, "error", None, _ms(t0), error=_message(exc))
-    assert row is not None
-    count, sample = int(row[0]), list(row[1])
-    return CheckResult(check, effective, "pass" if count == 0 else "fail", count, _ms(t0), sample)
+        return _errors(checks, scope, t0, _message(exc))
+    ms = _ms(t0) // len(checks)  # the one query's time, shared
+    out = []
+    for check, (count, sample) in zip(checks, rows, strict=True):
+        n = int(count)
+        status: Status = "pass" if n == 0 else "fail"
+        out.append(CheckResult(check, check.effective_scope(scope), status, n, ms, list(sample)))
+    return out
+
+
+def _errors(checks: list[Check], scope: RunScope, t0: float, error: str) -> list[CheckResult]:
+    ms = _ms(t0) // len(checks)
+    return [CheckResult(c, c.effective_scope(scope), "error", None, ms, error=error) for c in checks]
 
 
 def record_results(conn: psycopg.Connection, run_id: int | None, results: Sequence[CheckResult]) -> None:
@@ -270,6 +338,7 @@ def _message(exc: psycopg.Error) -> str:
 
 
 __all__ = [
-    "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_header",
+    "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_file",
+    "parse_header",
     "record_results", "render", "run_checks", "settings",
 ]

@@ -133,6 +133,30 @@ def test_check_renders_to_one_statement_postgres_parses(name: str, scope: str) -
             "staging.to_int", ""), "scope all must not read a load's staging tables"
 
 
+def test_one_query_may_judge_several_checks() -> None:
+    by_name = {c.name: c for c in CHECKS}
+    revenue, total = by_name["order_revenue_is_sum_of_lines"], by_name["order_total_mismatch"]
+    assert revenue.path == total.path and revenue.shared == total.shared == (revenue.name, total.name)
+    assert (revenue.severity, total.severity, total.scope) == ("error", "warn", "batch")
+    assert "total_amount" in total.description
+
+
+def test_checks_of_one_query_keep_their_own_results(conn: psycopg.Connection, clean: tuple[str, int]) -> None:
+    conn.execute("update core.orders set total_amount = total_amount + 5 where order_id = 101")
+    conn.execute("update core.orders set revenue = revenue + 1 where order_id = 103")
+    results = {r.name: r for r in _run(conn, clean[1], "batch", "order_revenue_is_sum_of_lines",
+                                       "order_total_mismatch")}
+    revenue, total = results["order_revenue_is_sum_of_lines"], results["order_total_mismatch"]
+    assert (revenue.status, revenue.violating_rows, revenue.blocking) == ("fail", 1, True)
+    assert (total.status, total.violating_rows, total.blocking) == ("fail", 1, False)
+    assert revenue.sample[0]["order_id"] == 103 and total.sample[0]["order_id"] == 101
+    assert "check_name" not in total.sample[0] and float(total.sample[0]["difference"]) == 5
+    # asked for alone, a check of a shared query reports only itself
+    assert [(r.name, r.status) for r in _run(conn, clean[1], "all", "order_total_mismatch")] == [
+        ("order_total_mismatch", "fail")
+    ]
+
+
 def test_a_header_without_severity_or_with_an_unknown_scope_is_refused(tmp_path: Path) -> None:
     (tmp_path / "01_no_severity.sql").write_text("-- guards nothing\n-- scope: batch\nselect 1\n")
     with pytest.raises(CheckDefinitionError, match="lacks '-- severity: ...'"):
