@@ -46,11 +46,11 @@ log = logging.getLogger(__name__)
 VALIDATE = ("validate_product_categories", "validate_customers", "validate_products", "validate_orders",
             "validate_order_items")
 PUBLISH = ("partitions", "changes", "sales_before", "publish_product_categories", "publish_customers",
-           "publish_products", "bulk_begin", "publish_orders", "publish_order_items", "order_revenue", "bulk_end",
+           "publish_products", "bulk_begin", "publish_orders", "publish_order_items", "order_revenue",
            "category_closure", "sales_after", "daily_product_sales",
            "monthly_product_sales",  # right after daily_product_sales: moves by its per-day delta, per month
            "daily_category_sales", "daily_sales",
-           "customer_lifetime", "dim_date")
+           "customer_lifetime", "dim_date", "bulk_end")
 #: Stages only a first load into empty order tables runs (indexes and keys built once at the end).
 BULK_ONLY = ("bulk_begin", "bulk_end")
 #: Stages a first load skips: every order is new, so stage 37 already set every order's revenue.

@@ -72,11 +72,14 @@ select
 from staging.orders_changed as c
 left join order_revenue as r on c.order_id = r.order_id;
 
+-- (a first load inserts into the empty table, whose primary key stage 48 builds)
 insert into core.order_keys as k (order_id, order_date)
 select
     order_id,
     order_date
 from staging.orders_changed
-on conflict (
-    order_id) do update set order_date = excluded.order_date
-where k.order_date <> excluded.order_date;
+{%- if not bulk %}
+on conflict (order_id) do update
+    set order_date = excluded.order_date
+    where k.order_date <> excluded.order_date
+{%- endif %};

@@ -21,11 +21,14 @@ select
     {{ run_id }}
 from staging.order_items_changed;
 
+-- (a first load inserts into the empty table, whose primary key stage 48 builds)
 insert into core.order_item_keys as k (order_item_id, order_id, order_date)
 select
     order_item_id,
     order_id,
     order_date
 from staging.order_items_changed
+{%- if not bulk %}
 on conflict (order_item_id) do update
-    set order_id = excluded.order_id, order_date = excluded.order_date;
+    set order_id = excluded.order_id, order_date = excluded.order_date
+{%- endif %};

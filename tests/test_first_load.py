@@ -1,0 +1,93 @@
+"""The first load into empty order tables (stages 36 and 48) leaves exactly the migrated schema,
+refuses a database whose order tables or daily marts are not empty when they should be, and
+the embedded server's settings are sized for the machine."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+import pytest
+from shopetl import embedded
+from shopetl.config import Settings
+
+from .etl_helpers import BASE, query, run_load, write_delivery
+from .test_incremental import BATCH_1, BATCH_2
+
+#: Indexes and constraints (with deferrability and whether they are validated) of the tables
+#: a first load drops and rebuilds, by name.
+SCHEMA = """
+select 'index' as kind, indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
+from pg_index
+where indrelid::regclass::text in ('core.orders', 'core.order_items', 'core.order_keys', 'core.order_item_keys',
+                                   'marts.daily_product_sales', 'marts.daily_category_sales')
+union all
+select 'constraint', conrelid::regclass::text || '.' || conname,
+       pg_get_constraintdef(oid) || case when convalidated then '' else ' NOT VALID' end
+       || case when condeferred then ' deferred' else '' end
+from pg_constraint
+-- conparentid = 0: the constraints as declared, not their copies on each (new) partition
+where conparentid = 0 and conrelid::regclass::text in ('core.orders', 'core.order_items', 'core.order_keys', 'core.order_item_keys',
+                                   'marts.daily_product_sales', 'marts.daily_category_sales')
+order by 1, 2
+"""
+
+
+def test_a_first_load_leaves_the_migrated_indexes_and_constraints(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    migrated = query(second_db_url, SCHEMA)
+    assert any(kind == "constraint" and "FOREIGN KEY" in d for kind, _, d in migrated)
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"  # a first load (bulk)
+    assert query(db_url, "select count(*) from core.order_item_keys") == [(4,)]
+    assert query(db_url, SCHEMA) == migrated
+    assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"  # a later batch
+    assert query(db_url, SCHEMA) == migrated
+
+
+def test_a_first_load_refuses_a_daily_mart_that_is_not_empty(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    # no order key, so this is a first load; but a daily mart holds a row no order explains
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        conn.execute("insert into marts.daily_product_sales (sales_date, product_id, units, orders, revenue)"
+                     " values ('2024-01-01', 10, 1, 1, 5.00)")
+    with pytest.raises(psycopg.errors.RaiseException, match="the order tables or daily marts are not"):
+        run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
+    assert query(db_url, "select status, stage from etl.runs") == [("failed", "bulk_begin")]
+    # nothing the load did stays, and nothing that was there is lost
+    assert query(db_url, "select count(*) from marts.daily_product_sales") == [(1,)]
+    assert query(db_url, "select count(*) from core.orders") == [(0,)]
+
+
+def test_first_orders_after_a_catalog_only_load(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    # the customers (and their lifetime rows, value 0) exist before the first order arrives
+    assert run_load(settings, write_delivery(tmp_path / "b0", BASE)).status == "ok"
+    assert query(db_url, "select customer_id, lifetime_value from marts.customer_lifetime order by 1") == [
+        (1, Decimal("0.00")), (2, Decimal("0.00"))]
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"  # a first load (bulk)
+    assert query(db_url, "select order_item_id, order_id from core.order_item_keys order by 1") == [
+        (1000, 100), (1001, 101), (1002, 102), (1003, 102)]
+    # 200.00 + 950.00 (Delivered, Shipped) and 100.00 + 1000.00 (Pending)
+    assert query(db_url, "select customer_id, lifetime_value, order_count from marts.customer_lifetime order by 1") == [
+        (1, Decimal("1150.00"), 2), (2, Decimal("1100.00"), 1)]
+
+
+@pytest.mark.parametrize(
+    ("memory_gb", "shared_buffers"),
+    [(0.25, "128MB"), (2, "512MB"), (8, "2048MB"), (24, "4096MB"), (256, "4096MB")],
+)
+def test_embedded_server_gets_a_quarter_of_memory_for_shared_buffers(memory_gb: float, shared_buffers: str) -> None:
+    settings = embedded.tuning(int(memory_gb * 2**30))
+    assert settings["shared_buffers"] == shared_buffers
+    # no replica behind an embedded server: tables written by the transaction that truncated
+    # them skip the WAL
+    assert settings["wal_level"] == "minimal" and settings["max_wal_senders"] == "0"
+
+
+def test_the_embedded_test_server_runs_with_those_settings(db_url: str) -> None:
+    with psycopg.connect(db_url) as conn:
+        if conn.execute("select current_setting('shopetl.tuned', true)").fetchone()[0] is None:  # type: ignore[index]
+            pytest.skip("tests run against an external server (SHOPETL_TEST_PGHOST), not the embedded one")
+        wal_level, wal_size = conn.execute(
+            "select current_setting('wal_level'), current_setting('max_wal_size')").fetchone()  # type: ignore[misc]
+    assert (wal_level, wal_size) == ("minimal", "8GB")
