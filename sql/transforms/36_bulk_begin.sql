@@ -1,6 +1,6 @@
 -- Stage 36, first load only (core.order_keys empty): instead of maintaining the indexes of
 -- the order tables, their key tables and the two big daily marts, and checking foreign keys
--- row by row for millions of rows, drop them here and build them once in stage 48, each from
+-- row by row for millions of rows, drop them here and build them once in stage 49, each from
 -- the catalog's own definition, so the schema afterwards is exactly the migrated one. Then
 -- truncate those tables (they are empty): a table truncated in this transaction gets a new
 -- file, and on a server with wal_level = minimal (the embedded one) everything written to it

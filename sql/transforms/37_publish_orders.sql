@@ -72,7 +72,7 @@ select
 from staging.orders_changed as c
 left join order_revenue as r on c.order_id = r.order_id;
 
--- (a first load inserts into the empty table, whose primary key stage 48 builds)
+-- (a first load inserts into the empty table, whose primary key stage 49 builds)
 insert into core.order_keys as k (order_id, order_date)
 select
     order_id,

@@ -21,7 +21,7 @@ select
     {{ run_id }}
 from staging.order_items_changed;
 
--- (a first load inserts into the empty table, whose primary key stage 48 builds)
+-- (a first load inserts into the empty table, whose primary key stage 49 builds)
 insert into core.order_item_keys as k (order_item_id, order_id, order_date)
 select
     order_item_id,

@@ -7,6 +7,7 @@ analyze core.order_item_keys;
 analyze core.orders;
 analyze core.order_items;
 analyze marts.daily_product_sales;
+analyze marts.monthly_product_sales;
 analyze marts.daily_category_sales;
 analyze marts.daily_sales;
 analyze marts.customer_lifetime;

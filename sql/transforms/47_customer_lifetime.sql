@@ -1,4 +1,4 @@
--- Stage 46: customer lifetime value (sum of the revenue of counted orders), counted orders,
+-- Stage 47: customer lifetime value (sum of the revenue of counted orders), counted orders,
 -- first and last counted order, average order value, for the customers the batch touched
 -- (new customers, and the old and new customer of every touched order); a customer without a
 -- counted order has lifetime value 0. A first load aggregates every counted order; a later

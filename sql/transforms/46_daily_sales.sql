@@ -1,3 +1,3 @@
 {% from "_sales_macros.sql" import apply_delta with context %}
--- Stage 45: shop-wide sales per UTC day: counted orders, their units and revenue.
+-- Stage 46: shop-wide sales per UTC day: counted orders, their units and revenue.
 {{ apply_delta("daily_sales", ["sales_date"], "touched_days") }}

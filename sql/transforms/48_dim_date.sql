@@ -1,4 +1,4 @@
--- Stage 47: the date dimension covers every day from the first to the last order (UTC days).
+-- Stage 48: the date dimension covers every day from the first to the last order (UTC days).
 insert into marts.dim_date (
     date_day, year, quarter, month, day_of_month, iso_year, iso_week, iso_day_of_week,
     week_start, month_start, quarter_start, year_start, is_weekend

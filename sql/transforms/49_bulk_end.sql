@@ -1,4 +1,4 @@
--- Stage 48, first load only, after the marts are filled: build what stage 36 dropped, in
+-- Stage 49, first load only, after the marts are filled: build what stage 36 dropped, in
 -- reverse order (primary keys, indexes, then foreign keys, each validated by one set-based
 -- check of all rows).
 do $$
