@@ -2,6 +2,12 @@
 
     python bench/profile.py --scale 1.0                # ~25 min at full size; keeps nothing
     python bench/profile.py --scale 0.1 --top 5 --keep
+    python bench/profile.py --database bench_shopetl --data /tmp/batch --rollback   # a batch, undone after
+
+With --database the load goes into that existing (loaded) database instead of a fresh one, e.g.
+a 1 % batch written by bench/incremental.py; with --rollback its publish transaction is rolled
+back after the checks and the run is marked failed in the ledger, so the same batch can be
+profiled again after a change (refresh_views and ANALYZE still run, on the unchanged data).
 
 What `shopetl load` does, but with every statement of the stages run one at a time: the load's
 own steps stage the files (shopetl.load.Pipeline: begin, stage), then each later stage is
@@ -79,7 +85,8 @@ def run_statements(conn: psycopg.Connection[Any], stage: str, sql: str, out: lis
     return total
 
 
-def profile(folder: Path, *, prefix: str, keep: bool) -> dict[str, Any]:
+def profile(folder: Path, *, prefix: str, keep: bool, database: str | None = None,
+            rollback: bool = False) -> dict[str, Any]:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
@@ -90,8 +97,9 @@ def profile(folder: Path, *, prefix: str, keep: bool) -> dict[str, Any]:
     from shopetl.render import Renderer
 
     admin = common.admin_url()
-    name = f"{prefix}_profile"
-    url = common.fresh_db(admin, name)
+    name = database or f"{prefix}_profile"
+    url = common.db_url(admin, name) if database else common.fresh_db(admin, name)
+    keep = keep or database is not None
     env = {**os.environ, "DATABASE_URL": url}
     m = common.run_timed([*common.SHOPETL, "migrate"], env=env)
     if m.returncode != 0:
@@ -135,18 +143,32 @@ def profile(folder: Path, *, prefix: str, keep: bool) -> dict[str, Any]:
                     log(f"{stage}: {stages[stage]:.1f} s")
                 crend = Renderer(settings.sql_dir / "checks")
                 t0 = time.monotonic()
+                if not bulk:  # as checks.run_checks: statistics for the batch's key sets first
+                    checks_mod._analyze_scope(conn)
+                seen: set[Path] = set()
                 for check in checks_mod.discover(crend.folder):
+                    if check.path in seen:  # checks sharing a file run as one query, as in the load
+                        continue
+                    seen.add(check.path)
                     sql = checks_mod.render(crend, check, run_id=run_id, scope="batch", context=pctx)
                     wrapped = ("with violations as materialized (\n" + sql.rstrip().rstrip(";") + "\n)\n"
                                "select (select count(*) from violations)")
                     with conn.transaction():
+                        for name, value in checks_mod.settings(sql).items():  # its own planner settings
+                            conn.execute("select set_config(%s, %s, true)", (name, value))
                         run_statements(conn, f"checks: {check.name}", wrapped, stmts)
                 stages["checks"] = time.monotonic() - t0
                 log(f"checks: {stages['checks']:.1f} s")
-                conn.commit()
+                if rollback:
+                    conn.rollback()
+                    ctl.execute("update etl.runs set status = 'failed', finished_at = now(),"
+                                " error = 'bench/profile.py --rollback' where run_id = %s", (run_id,))
+                else:
+                    conn.commit()
             with p._work() as conn:
                 conn.autocommit = True
-                for stage, extra in (("refresh_views", {"first_refresh": True}), ("analyze", {})):
+                first = database is None
+                for stage, extra in (("refresh_views", {"first_refresh": first}), ("analyze", {})):
                     stages[stage] = run_statements(conn, stage, p.renderer.render(stage, **ctx, **extra), stmts)
                     log(f"{stage}: {stages[stage]:.1f} s")
     finally:
@@ -187,9 +209,13 @@ def main() -> None:
     ap.add_argument("--top", type=int, default=8, help="statements listed (with their plans)")
     ap.add_argument("--keep", action="store_true", help="keep <prefix>_profile")
     ap.add_argument("--out", type=Path, default=common.RESULTS)
+    ap.add_argument("--database", help="load into this existing database (e.g. a batch on a full load)")
+    ap.add_argument("--rollback", action="store_true", help="roll the publish transaction back (with --database)")
     args = ap.parse_args()
-    folder = common.delivery_folder(args.data, args.scale, args.work)
-    report = profile(folder, prefix=args.prefix, keep=args.keep)
+    if args.rollback and not args.database:
+        ap.error("--rollback needs --database")
+    folder = args.data if args.database else common.delivery_folder(args.data, args.scale, args.work)
+    report = profile(folder, prefix=args.prefix, keep=args.keep, database=args.database, rollback=args.rollback)
     report["scale"] = args.scale
     path = common.write_json("profile", args.scale, report, args.out)
     print(profile_markdown(report, args.top))
