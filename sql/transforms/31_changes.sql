@@ -1,3 +1,4 @@
+{% from "_partitions.sql" import within_dates with context %}
 -- Stage 31: what this batch changes, before anything is changed. For each entity, the
 -- accepted rows that are new or differ from the loaded version (a row that arrives again
 -- unchanged is left alone, so a re-delivery changes nothing); and the orders whose sales
@@ -48,6 +49,27 @@ where
         n.weight, n.created_at, n.is_active
     );
 
+-- The keys of the delivered orders and lines loaded before, looked up once: their dates say
+-- which monthly partitions the comparisons below read.
+drop table if exists staging.orders_known;
+create unlogged table staging.orders_known as
+select
+    k.order_id,
+    k.order_date
+from staging.orders_valid as n
+inner join core.order_keys as k on n.order_id = k.order_id;
+analyze staging.orders_known;
+
+drop table if exists staging.order_items_known;
+create unlogged table staging.order_items_known as
+select
+    k.order_item_id,
+    k.order_id,
+    k.order_date
+from staging.order_items_valid as n
+inner join core.order_item_keys as k on n.order_item_id = k.order_item_id;
+analyze staging.order_items_known;
+
 drop table if exists staging.orders_changed;
 create unlogged table staging.orders_changed as
 select
@@ -55,8 +77,11 @@ select
     o.order_date as old_order_date,
     o.customer_id as old_customer_id
 from staging.orders_valid as n
-left join core.order_keys as k on n.order_id = k.order_id
-left join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
+left join staging.orders_known as k on n.order_id = k.order_id
+left join core.orders as o
+    on
+        k.order_id = o.order_id and k.order_date = o.order_date
+        and {{ within_dates("o.order_date", "delivered_orders") }}
 where
     k.order_id is null
     or (
@@ -77,8 +102,11 @@ select
     k.order_id as old_order_id,
     k.order_date as old_order_date
 from staging.order_items_valid as n
-left join core.order_item_keys as k on n.order_item_id = k.order_item_id
-left join core.order_items as i on k.order_item_id = i.order_item_id and k.order_date = i.order_date
+left join staging.order_items_known as k on n.order_item_id = k.order_item_id
+left join core.order_items as i
+    on
+        k.order_item_id = i.order_item_id and k.order_date = i.order_date
+        and {{ within_dates("i.order_date", "delivered_lines") }}
 where
     k.order_item_id is null
     or (i.order_id, i.order_date, i.product_id, i.quantity, i.price, i.discount, i.total)
@@ -111,3 +139,11 @@ select i.order_id
 from core.order_items as i
 inner join staging.recategorised_products as r on i.product_id = r.product_id;
 create unique index on staging.touched_orders (order_id);
+
+-- planner statistics for what later stages join with core (autovacuum never sees these tables)
+analyze staging.product_categories_changed;
+analyze staging.customers_changed;
+analyze staging.products_changed;
+analyze staging.orders_changed;
+analyze staging.order_items_changed;
+analyze staging.touched_orders;

@@ -1,3 +1,4 @@
+{% from "_partitions.sql" import within_dates with context %}
 -- Stage 37: replace the changed orders. An order's date is its partition key, so a changed
 -- order is deleted and inserted again (into its month, whose partition stage 30 created),
 -- and the lines it keeps from earlier batches move with it. Its revenue is the sum of the
@@ -5,7 +6,9 @@
 -- lines the batch does not replace (stage 39 does the same for orders that did not change).
 delete from core.orders as o
 using staging.orders_changed as c
-where o.order_id = c.order_id and o.order_date = c.old_order_date;
+where
+    o.order_id = c.order_id and o.order_date = c.old_order_date
+    and {{ within_dates("o.order_date", "changed_orders_old") }};
 
 -- Lines kept from earlier batches follow their order into its new month.
 update core.order_items as i
@@ -14,7 +17,8 @@ from staging.orders_changed as c
 where
     i.order_id = c.order_id
     and i.order_date = c.old_order_date
-    and c.old_order_date <> c.order_date;
+    and c.old_order_date <> c.order_date
+    and {{ within_dates("i.order_date", "changed_orders_old") }};
 
 update core.order_item_keys as k
 set order_date = c.order_date
@@ -37,7 +41,10 @@ final_lines as (
         i.order_id,
         i.revenue
     from staging.orders_changed as c
-    inner join core.order_items as i on c.order_id = i.order_id and c.order_date = i.order_date
+    inner join core.order_items as i
+        on
+            c.order_id = i.order_id and c.order_date = i.order_date
+            and {{ within_dates("i.order_date", "changed_orders_new") }}
     where not exists (
         select 1 from staging.order_items_changed as n
         where n.order_item_id = i.order_item_id

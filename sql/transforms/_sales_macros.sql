@@ -1,8 +1,19 @@
+{% from "_partitions.sql" import within_dates with context %}
 {#- The counted sales of the touched orders, as the core tables stand when the macro runs;
     stage 32 takes them before the batch is applied and stage 42 after, and the marts move by
     the difference. The touched orders are disjoint from all others, so their distinct-order
     counts add up. -#}
 {% macro touched_sales(when) -%}
+-- the touched orders' keys as they stand now, looked up once (in a batch)
+drop table if exists staging.touched_order_keys_{{ when }};
+create unlogged table staging.touched_order_keys_{{ when }} as
+select
+    k.order_id,
+    k.order_date
+from staging.touched_orders as t
+inner join core.order_keys as k on t.order_id = k.order_id;
+analyze staging.touched_order_keys_{{ when }};
+
 drop table if exists staging.touched_lines_{{ when }};
 create unlogged table staging.touched_lines_{{ when }} with (autovacuum_enabled = false) as
 select
@@ -16,11 +27,16 @@ select
 -- a first load touches every order: no need to go through the touched list
 from core.orders as o
 {%- else %}
-from staging.touched_orders as t
-inner join core.order_keys as k on t.order_id = k.order_id
-inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
+from staging.touched_order_keys_{{ when }} as k
+inner join core.orders as o
+    on
+        k.order_id = o.order_id and k.order_date = o.order_date
+        and {{ within_dates("o.order_date", "touched_" ~ when) }}
 {%- endif %}
-inner join core.order_items as i on o.order_id = i.order_id and o.order_date = i.order_date
+inner join core.order_items as i
+    on
+        o.order_id = i.order_id and o.order_date = i.order_date
+        and {{ within_dates("i.order_date", "touched_" ~ when) }}
 inner join core.products as p on i.product_id = p.product_id
 where core.counts_in_sales(o.status);
 
@@ -35,9 +51,11 @@ select
 {%- if bulk %}
 from core.orders as o
 {%- else %}
-from staging.touched_orders as t
-inner join core.order_keys as k on t.order_id = k.order_id
-inner join core.orders as o on k.order_id = o.order_id and k.order_date = o.order_date
+from staging.touched_order_keys_{{ when }} as k
+inner join core.orders as o
+    on
+        k.order_id = o.order_id and k.order_date = o.order_date
+        and {{ within_dates("o.order_date", "touched_" ~ when) }}
 {%- endif %}
 where core.counts_in_sales(o.status);
 
@@ -158,6 +176,12 @@ from marks as m
 inner join marts.category_closure as cc on m.category_id = cc.descendant_id
 group by m.sales_date, cc.ancestor_id
 having sum(m.marks) > 0;
+
+-- planner statistics for the stages that join these with the marts
+analyze staging.touched_lines_{{ when }};
+analyze staging.touched_counted_orders_{{ when }};
+analyze staging.touched_product_days_{{ when }};
+analyze staging.touched_category_days_{{ when }};
 {%- endmacro %}
 
 {#- Move one mart by (after - before); rows left without an order disappear. -#}
