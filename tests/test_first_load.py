@@ -21,7 +21,8 @@ SCHEMA = """
 select 'index' as kind, indexrelid::regclass::text as name, pg_get_indexdef(indexrelid) as definition
 from pg_index
 where indrelid::regclass::text in ('core.orders', 'core.order_items', 'core.order_keys', 'core.order_item_keys',
-                                   'marts.daily_product_sales', 'marts.daily_category_sales')
+                                   'marts.daily_product_sales', 'marts.monthly_product_sales',
+                                   'marts.daily_category_sales')
 union all
 select 'constraint', conrelid::regclass::text || '.' || conname,
        pg_get_constraintdef(oid) || case when convalidated then '' else ' NOT VALID' end
@@ -29,7 +30,8 @@ select 'constraint', conrelid::regclass::text || '.' || conname,
 from pg_constraint
 -- conparentid = 0: the constraints as declared, not their copies on each (new) partition
 where conparentid = 0 and conrelid::regclass::text in ('core.orders', 'core.order_items', 'core.order_keys', 'core.order_item_keys',
-                                   'marts.daily_product_sales', 'marts.daily_category_sales')
+                                   'marts.daily_product_sales', 'marts.monthly_product_sales',
+                                   'marts.daily_category_sales')
 order by 1, 2
 """
 

@@ -1,11 +1,11 @@
 -- Stage 36, first load only (core.order_keys empty): instead of maintaining the indexes of
--- the order tables, their key tables and the two big daily marts, and checking foreign keys
--- row by row for millions of rows, drop them here and build them once in stage 49, each from
--- the catalog's own definition, so the schema afterwards is exactly the migrated one. Then
--- truncate those tables (they are empty): a table truncated in this transaction gets a new
--- file, and on a server with wal_level = minimal (the embedded one) everything written to it
--- until commit skips the WAL and is synced at commit instead. Inside the publish transaction:
--- a failure restores all of it.
+-- the order tables, their key tables and the big daily and monthly marts, and checking
+-- foreign keys row by row for millions of rows, drop them here and build them once in stage
+-- 49, each from the catalog's own definition, so the schema afterwards is exactly the
+-- migrated one. Then truncate those tables (they are empty): a table truncated in this
+-- transaction gets a new file, and on a server with wal_level = minimal (the embedded one)
+-- everything written to it until commit skips the WAL and is synced at commit instead.
+-- Inside the publish transaction: a failure restores all of it.
 
 -- check the foreign keys of the rows upserted so far now: ALTER TABLE refuses to run while
 -- deferred checks are pending
@@ -19,7 +19,8 @@ tables as (
         unnest(array[
             'core.orders'::regclass, 'core.order_items'::regclass,
             'core.order_keys'::regclass, 'core.order_item_keys'::regclass,
-            'marts.daily_product_sales'::regclass, 'marts.daily_category_sales'::regclass
+            'marts.daily_product_sales'::regclass, 'marts.monthly_product_sales'::regclass,
+            'marts.daily_category_sales'::regclass
         ]) as relid
 ),
 
@@ -73,7 +74,8 @@ begin
     -- a first load finds these empty (no order key, so no order, line or counted sale)
     if exists (select 1 from core.orders) or exists (select 1 from core.order_items)
         or exists (select 1 from core.order_item_keys)
-        or exists (select 1 from marts.daily_product_sales) or exists (select 1 from marts.daily_category_sales)
+        or exists (select 1 from marts.daily_product_sales) or exists (select 1 from marts.monthly_product_sales)
+        or exists (select 1 from marts.daily_category_sales)
         then
         raise exception 'first load: core.order_keys is empty but the order tables or daily marts are not'
             using hint = 'the database is inconsistent: run shopetl check';
@@ -85,4 +87,4 @@ end
 $$;
 
 truncate core.orders, core.order_items, core.order_keys, core.order_item_keys,
-marts.daily_product_sales, marts.daily_category_sales;
+marts.daily_product_sales, marts.monthly_product_sales, marts.daily_category_sales;
