@@ -54,7 +54,8 @@ PHASES = (
     ("staging", ("stage_tables", "copy", "salvage", "line_numbers")),
     ("validation", ("validate_", "reject_gate")),
     ("publish (core tables, marts)", ("partitions", "changes", "sales_before", "publish_", "bulk_", "order_revenue",
-                                      "category_closure", "sales_after", "daily_", "customer_lifetime", "dim_date")),
+                                      "category_closure", "sales_after", "daily_", "monthly_", "customer_lifetime",
+                                      "dim_date")),
     ("data-quality checks", ("checks",)),
     ("views, ANALYZE", ("refresh_views", "analyze")),
 )
