@@ -14,15 +14,14 @@ from staging.touched_orders as t
 inner join core.order_keys as k on t.order_id = k.order_id;
 analyze staging.touched_order_keys_{{ when }};
 
-drop table if exists staging.touched_lines_{{ when }};
-create unlogged table staging.touched_lines_{{ when }} with (autovacuum_enabled = false) as
+-- the touched orders that count, one row each (customer lifetime values move by these)
+drop table if exists staging.touched_counted_orders_{{ when }};
+create unlogged table staging.touched_counted_orders_{{ when }} with (autovacuum_enabled = false) as
 select
     o.order_id,
-    (o.order_date at time zone 'UTC')::date as sales_date,
-    i.product_id,
-    p.category_id,
-    i.quantity,
-    i.revenue
+    o.customer_id,
+    o.order_date,
+    o.revenue
 {%- if bulk %}
 -- a first load touches every order: no need to go through the touched list
 from core.orders as o
@@ -33,31 +32,25 @@ inner join core.orders as o
         k.order_id = o.order_id and k.order_date = o.order_date
         and {{ within_dates("o.order_date", "touched_" ~ when) }}
 {%- endif %}
+where core.counts_in_sales(o.status);
+analyze staging.touched_counted_orders_{{ when }};
+
+-- their lines
+drop table if exists staging.touched_lines_{{ when }};
+create unlogged table staging.touched_lines_{{ when }} with (autovacuum_enabled = false) as
+select
+    o.order_id,
+    (o.order_date at time zone 'UTC')::date as sales_date,
+    i.product_id,
+    p.category_id,
+    i.quantity,
+    i.revenue
+from staging.touched_counted_orders_{{ when }} as o
 inner join core.order_items as i
     on
         o.order_id = i.order_id and o.order_date = i.order_date
         and {{ within_dates("i.order_date", "touched_" ~ when) }}
-inner join core.products as p on i.product_id = p.product_id
-where core.counts_in_sales(o.status);
-
--- the touched orders that count, one row each (customer lifetime values move by these)
-drop table if exists staging.touched_counted_orders_{{ when }};
-create unlogged table staging.touched_counted_orders_{{ when }} with (autovacuum_enabled = false) as
-select
-    o.order_id,
-    o.customer_id,
-    o.order_date,
-    o.revenue
-{%- if bulk %}
-from core.orders as o
-{%- else %}
-from staging.touched_order_keys_{{ when }} as k
-inner join core.orders as o
-    on
-        k.order_id = o.order_id and k.order_date = o.order_date
-        and {{ within_dates("o.order_date", "touched_" ~ when) }}
-{%- endif %}
-where core.counts_in_sales(o.status);
+inner join core.products as p on i.product_id = p.product_id;
 
 drop table if exists staging.touched_days_{{ when }};
 create unlogged table staging.touched_days_{{ when }} as
@@ -179,7 +172,6 @@ having sum(m.marks) > 0;
 
 -- planner statistics for the stages that join these with the marts
 analyze staging.touched_lines_{{ when }};
-analyze staging.touched_counted_orders_{{ when }};
 analyze staging.touched_product_days_{{ when }};
 analyze staging.touched_category_days_{{ when }};
 {%- endmacro %}
