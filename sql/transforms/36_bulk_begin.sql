@@ -11,17 +11,22 @@
 -- deferred checks are pending
 set constraints all immediate;
 
+-- the tables a first load writes without keys, indexes or WAL (all empty then)
+drop table if exists staging.bulk_tables;
+create unlogged table staging.bulk_tables as
+select
+    unnest(array[
+        'core.orders'::regclass, 'core.order_items'::regclass,
+        'core.order_keys'::regclass, 'core.order_item_keys'::regclass,
+        'marts.daily_product_sales'::regclass, 'marts.monthly_product_sales'::regclass,
+        'marts.daily_category_sales'::regclass
+    ]) as relid;
+
 drop table if exists staging.bulk_ddl;
 create unlogged table staging.bulk_ddl as
 with
 tables as (
-    select
-        unnest(array[
-            'core.orders'::regclass, 'core.order_items'::regclass,
-            'core.order_keys'::regclass, 'core.order_item_keys'::regclass,
-            'marts.daily_product_sales'::regclass, 'marts.monthly_product_sales'::regclass,
-            'marts.daily_category_sales'::regclass
-        ]) as relid
+    select relid from staging.bulk_tables
 ),
 
 foreign_keys as (
@@ -69,22 +74,21 @@ select * from primary_keys;
 
 do $$
 declare
+    v_table regclass;
+    v_found boolean;
     v_sql text;
 begin
     -- a first load finds these empty (no order key, so no order, line or counted sale)
-    if exists (select 1 from core.orders) or exists (select 1 from core.order_items)
-        or exists (select 1 from core.order_item_keys)
-        or exists (select 1 from marts.daily_product_sales) or exists (select 1 from marts.monthly_product_sales)
-        or exists (select 1 from marts.daily_category_sales)
-        then
-        raise exception 'first load: core.order_keys is empty but the order tables or daily marts are not'
-            using hint = 'the database is inconsistent: run shopetl check';
-    end if;
+    for v_table in select relid from staging.bulk_tables loop
+        execute format('select exists (select 1 from %s)', v_table) into v_found;
+        if v_found then
+            raise exception 'first load: core.order_keys is empty but the order tables or daily marts are not'
+                using detail = format('%s holds rows', v_table), hint = 'the database is inconsistent: run shopetl check';
+        end if;
+    end loop;
     for v_sql in select drop_sql from staging.bulk_ddl order by drop_order loop
         execute v_sql;
     end loop;
+    execute (select 'truncate ' || string_agg(relid::text, ', ') from staging.bulk_tables);
 end
 $$;
-
-truncate core.orders, core.order_items, core.order_keys, core.order_item_keys,
-marts.daily_product_sales, marts.monthly_product_sales, marts.daily_category_sales;
