@@ -13,22 +13,23 @@
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
 {% if whole -%}
 -- set: enable_hashjoin = off
-select
-    coalesce(i.order_item_id, k.order_item_id) as order_item_id,
-    k.order_id as key_order_id,
-    k.order_date as key_order_date,
-    i.order_id,
-    i.order_date,
-    case
-        when k.order_item_id is null then 'no row in core.order_item_keys'
-        when i.order_item_id is null then 'no line at the order_date its key names'
-        when k.order_id <> i.order_id then 'the key names another order'
-        else 'the key names another order_date (a copy left behind, or a stale key)'
-    end as problem
-from core.order_items as i
-full join core.order_item_keys as k on i.order_item_id = k.order_item_id
-where (k.order_id, k.order_date) is distinct from (i.order_id, i.order_date)
-{% else %}
+with
+lines_in_scope as (
+    select
+        i.order_item_id,
+        i.order_id,
+        i.order_date
+    from core.order_items as i
+),
+
+keys as (
+    select
+        ik.order_item_id,
+        ik.order_id,
+        ik.order_date
+    from core.order_item_keys as ik
+)
+{%- else %}
 with
 months as (
     {{ month_ranges() }}
@@ -70,6 +71,7 @@ keys as materialized (
         offset 0  -- noqa: AM09
     ) as k
 )
+{%- endif %}
 
 select
     coalesce(i.order_item_id, k.order_item_id) as order_item_id,
@@ -86,4 +88,3 @@ select
 from lines_in_scope as i
 full join keys as k on i.order_item_id = k.order_item_id
 where (k.order_id, k.order_date) is distinct from (i.order_id, i.order_date)
-{% endif %}
