@@ -70,6 +70,24 @@ from staging.order_items_valid as n
 inner join core.order_item_keys as k on n.order_item_id = k.order_item_id;
 analyze staging.order_items_known;
 
+{%- if bulk %}
+-- A first load: there is no loaded order or line, so every accepted row is new and the
+-- valid tables are the changed ones. They are renamed (with their unique index), not copied
+-- (25M rows); the columns of an earlier version are null, as a batch's new rows have them.
+drop table if exists staging.orders_changed;
+alter table staging.orders_valid rename to orders_changed;
+alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
+alter table staging.orders_changed
+add column old_order_date timestamptz,
+add column old_customer_id integer;
+
+drop table if exists staging.order_items_changed;
+alter table staging.order_items_valid rename to order_items_changed;
+alter index staging.order_items_valid_key rename to order_items_changed_order_item_id_idx;
+alter table staging.order_items_changed
+add column old_order_id bigint,
+add column old_order_date timestamptz;
+{%- else %}
 drop table if exists staging.orders_changed;
 create unlogged table staging.orders_changed as
 select
@@ -112,6 +130,7 @@ where
     or (i.order_id, i.order_date, i.product_id, i.quantity, i.price, i.discount, i.total)
     is distinct from (n.order_id, n.order_date, n.product_id, n.quantity, n.price, n.discount, n.total);
 create unique index on staging.order_items_changed (order_item_id);
+{%- endif %}
 
 -- Categories whose subtree moves (a new parent): every product below them changes ancestors.
 drop table if exists staging.recategorised_products;
@@ -128,6 +147,10 @@ where not c.is_new and c.old_parent_id is distinct from c.parent_id;
 
 drop table if exists staging.touched_orders;
 create unlogged table staging.touched_orders as
+{%- if bulk %}
+-- (a first load: every line belongs to an accepted order, orphans were rejected)
+select order_id from staging.orders_changed;
+{%- else %}
 select order_id from staging.orders_changed
 union
 select order_id from staging.order_items_changed
@@ -138,6 +161,7 @@ union
 select i.order_id
 from core.order_items as i
 inner join staging.recategorised_products as r on i.product_id = r.product_id;
+{%- endif %}
 create unique index on staging.touched_orders (order_id);
 
 -- planner statistics for what later stages join with core (autovacuum never sees these tables)
