@@ -1,10 +1,11 @@
-{% from "_macros.sql" import record_rejects %}
+{% from "_macros.sql" import split_table, rest_of_stage, record_rejects with context %}
 -- Stage 21: validate staged customers (data contract: customers.csv).
 -- Output: staging.customers_valid, one row per customer_id (the last valid line), emails
 -- trimmed and lower case and never held by another customer.
 {% set f = files["customers"] %}
-drop table if exists staging.customers_checked;
-create unlogged table staging.customers_checked as
+-- The per-row checks: one statement, or on a big file its parts of the staged blocks run at once
+-- (split_table in _macros.sql); the rest of the stage then works on the whole table.
+{% call(where_this_part) split_table("customers_checked", "staging.customers") %}
 with
 
 staged as (
@@ -23,7 +24,7 @@ staged as (
         staging.clean(phone) as phone,
         staging.clean(registration_date) as registration_date,
         staging.clean(last_login) as last_login
-    from staging.customers
+    from staging.customers{{ where_this_part }}
     -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
     offset 0
 ),
@@ -48,8 +49,10 @@ checked as (
     offset 0
 )
 
-select * from checked;
+select * from checked
+{% endcall %}
 
+{% call rest_of_stage() %}
 drop table if exists staging.customers_candidates;
 create unlogged table staging.customers_candidates as
 select distinct on (customer_id_int)
@@ -130,3 +133,4 @@ from staging.customers_candidates as n
 inner join staging.customers_checked as c on n.rec_no = c.rec_no
 where c.problem is null;
 create unique index on staging.customers_valid (customer_id);
+{% endcall %}

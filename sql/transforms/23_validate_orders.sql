@@ -1,9 +1,10 @@
-{% from "_macros.sql" import record_rejects, keep_last_valid %}
+{% from "_macros.sql" import split_table, rest_of_stage, record_rejects, keep_last_valid with context %}
 -- Stage 23: validate staged orders (data contract: orders.csv).
 -- Output: staging.orders_valid, typed, one row per order_id (the last valid line), status canonical.
 {% set f = files["orders"] %}
-drop table if exists staging.orders_valid;
-create unlogged table staging.orders_valid with (autovacuum_enabled = false) as
+-- The per-row checks: one statement, or on a big file its parts of the staged blocks run at once
+-- (split_table in _macros.sql); the rest of the stage then works on the whole table.
+{% call(where_this_part) split_table("orders_valid", "staging.orders") %}
 with
 
 staged as (
@@ -24,7 +25,7 @@ staged as (
         staging.clean(shipping_date) as shipping_date,
         staging.clean(delivery_date) as delivery_date,
         staging.clean(total_amount) as total_amount
-    from staging.orders
+    from staging.orders{{ where_this_part }}
     -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
     offset 0
 ),
@@ -99,8 +100,11 @@ select
     case when problem is null then staging.to_timestamp_utc(shipping_date) end as shipping_date,
     case when problem is null then staging.to_timestamp_utc(delivery_date) end as delivery_date,
     case when problem is null then total_amount::numeric(14, 2) end as total_amount
-from checked;
+from checked
+{% endcall %}
 
+{% call rest_of_stage() %}
 {{ record_rejects(f, run_id, table="orders_valid") }};
 
 {{ keep_last_valid("orders_valid", "order_id") }}
+{% endcall %}

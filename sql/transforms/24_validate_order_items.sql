@@ -1,11 +1,12 @@
-{% from "_macros.sql" import record_rejects, keep_last_valid %}
+{% from "_macros.sql" import split_table, rest_of_stage, record_rejects, keep_last_valid with context %}
 -- Stage 24: validate staged order items (data contract: order_items.csv).
 -- Every rule yields the contract's reason code; the first broken rule of a row is its reason.
 -- Output: staging.order_items_valid, typed, one row per order_item_id (the last valid line),
 -- carrying its order's order_date (the partition key it shares with core.orders).
 {% set f = files["order_items"] %}
-drop table if exists staging.order_items_valid;
-create unlogged table staging.order_items_valid with (autovacuum_enabled = false) as
+-- The per-row checks: one statement, or on a big file its parts of the staged blocks run at once
+-- (split_table in _macros.sql); the rest of the stage then works on the whole table.
+{% call(where_this_part) split_table("order_items_valid", "staging.order_items") %}
 with
 
 staged as (
@@ -19,7 +20,7 @@ staged as (
         staging.clean(price) as price,
         staging.clean(discount) as discount,
         staging.clean(total) as total
-    from staging.order_items
+    from staging.order_items{{ where_this_part }}
     -- OFFSET 0 keeps this a subquery: each value is computed once per row, not once per use
     offset 0
 ),
@@ -101,8 +102,11 @@ select
     price_num::numeric(12, 2) as price,
     discount_num::numeric(12, 2) as discount,
     total_num::numeric(14, 2) as total
-from checked;
+from checked
+{% endcall %}
 
+{% call rest_of_stage() %}
 {{ record_rejects(f, run_id, table="order_items_valid") }};
 
 {{ keep_last_valid("order_items_valid", "order_item_id") }}
+{% endcall %}

@@ -55,3 +55,47 @@ end
 $$;
 analyze staging.{{ table }};
 {%- endmacro %}
+
+
+{#- The first tuple id of part k of n of a table's blocks (an InitPlan: a TID range scan's bound). -#}
+{% macro first_tid_of_part(table, k, n) -%}
+(select ('(' || {{ k }} * (pg_relation_size({{ table | lit }}) / current_setting('block_size')::bigint) / {{ n }} || ',0)')::tid)
+{%- endmacro %}
+
+{#- A validation stage's big per-row statement, written once in a call block and rendered by
+    the render variable `section` (default "all"):
+      all     drop table; create unlogged table staging.<table> as <body>;  (psql, small loads)
+      setup   the same, `with no data`: only the table, for the parts to fill
+      part    insert into staging.<table> <body>, reading only part `part` of `parts` of the
+              staged table's blocks (the load runs the parts at once, one connection each)
+      finish  nothing here: the rest of the stage, in a `rest_of_stage` call block
+    The body gets `where_this_part`: nothing, or in a part the block range of `source` to put
+    right after `from <source>` (a TID range scan, bounds computed when the part runs; the
+    parts cover every block once, the last one up to the end). -#}
+{% macro split_table(table, source) -%}
+{%- set this_section = section | default("all") %}
+{%- set k = part | default(0) %}
+{%- set n = parts | default(1) %}
+{%- if this_section in ("all", "setup") %}
+drop table if exists staging.{{ table }};
+create unlogged table staging.{{ table }} with (autovacuum_enabled = false) as
+{{ caller("") | trim }}
+{%- if this_section == "setup" %}
+with no data
+{%- endif %};
+{%- elif this_section == "part" %}
+{%- set lower = ["ctid >= " ~ first_tid_of_part(source, k, n)] if k > 0 else [] %}
+{%- set upper = ["ctid < " ~ first_tid_of_part(source, k + 1, n)] if k < n - 1 else [] %}
+{%- set where_this_part = "\n    where " ~ ((lower + upper) | join("\n        and ") or "true") %}
+insert into staging.{{ table }}
+{{ caller(where_this_part) | trim }};
+{%- endif %}
+{%- endmacro %}
+
+{#- The statements of a split stage after its big one (see split_table): run in the sections
+    "all" and "finish". -#}
+{% macro rest_of_stage() -%}
+{%- if (section | default("all")) in ("all", "finish") %}
+{{ caller() | trim }}
+{%- endif %}
+{%- endmacro %}
