@@ -57,9 +57,9 @@ analyze staging.{{ table }};
 {%- endmacro %}
 
 
-{#- The first tuple id of part k of n of a table's blocks (an InitPlan: a TID range scan's bound). -#}
-{% macro first_tid_of_part(table, k, n) -%}
-(select ('(' || {{ k }} * (pg_relation_size({{ table | lit }}) / current_setting('block_size')::bigint) / {{ n }} || ',0)')::tid)
+{#- The first tuple id of part k of n of the staged table's blocks (see split_table). -#}
+{% macro first_tid_of_part(k, n) -%}
+('(' || {{ k }} * current_setting('shopetl.staged_blocks')::bigint / {{ n }} || ',0)')::tid
 {%- endmacro %}
 
 {#- A validation stage's big per-row statement, written once in a call block and rendered by
@@ -70,8 +70,10 @@ analyze staging.{{ table }};
               staged table's blocks (the load runs the parts at once, one connection each)
       finish  nothing here: the rest of the stage, in a `rest_of_stage` call block
     The body gets `where_this_part`: nothing, or in a part the block range of `source` to put
-    right after `from <source>` (a TID range scan, bounds computed when the part runs; the
-    parts cover every block once, the last one up to the end). -#}
+    right after `from <source>` (a TID range scan; the parts cover every block once, the last
+    one up to the end). The part first reads the staged table's size into a session setting:
+    pg_relation_size is volatile, and a volatile call inside the query would make PostgreSQL
+    materialize the `staged` CTE (a spilled copy of every staged row) instead of inlining it. -#}
 {% macro split_table(table, source) -%}
 {%- set this_section = section | default("all") %}
 {%- set k = part | default(0) %}
@@ -84,9 +86,13 @@ create unlogged table staging.{{ table }} with (autovacuum_enabled = false) as
 with no data
 {%- endif %};
 {%- elif this_section == "part" %}
-{%- set lower = ["ctid >= " ~ first_tid_of_part(source, k, n)] if k > 0 else [] %}
-{%- set upper = ["ctid < " ~ first_tid_of_part(source, k + 1, n)] if k < n - 1 else [] %}
+{%- set lower = ["ctid >= " ~ first_tid_of_part(k, n)] if k > 0 else [] %}
+{%- set upper = ["ctid < " ~ first_tid_of_part(k + 1, n)] if k < n - 1 else [] %}
 {%- set where_this_part = "\n    where " ~ ((lower + upper) | join("\n        and ") or "true") %}
+-- part {{ k + 1 }} of {{ n }} of the staged table's blocks (split_table in _macros.sql)
+select set_config(
+    'shopetl.staged_blocks', (pg_relation_size({{ source | lit }}) / current_setting('block_size')::bigint)::text, false
+);
 insert into staging.{{ table }}
 {{ caller(where_this_part) | trim }};
 {%- endif %}
