@@ -29,6 +29,11 @@ class Settings:
     reject_threshold: float = 0.05
     #: Number of files staged in parallel (one connection each).
     parallel_files: int = 2
+    #: Parts of a big file's validation run at once (one connection each; stages 21, 23 and 24,
+    #: see split_table in sql/transforms/_macros.sql). 1 = one statement, as for small files.
+    parallel_parts: int = 2
+    #: Staged rows from which a file's validation is split into ``parallel_parts`` parts.
+    parallel_parts_min_rows: int = 1_000_000
     #: Log format: "text" or "json".
     log_format: str = "text"
     #: Testing aid (SHOPETL_FAILPOINT): the process kills itself with SIGKILL right after this
@@ -51,6 +56,10 @@ def from_env(environ: dict[str, str] | None = None) -> Settings:
         s = s.with_(reject_threshold=float(env["SHOPETL_REJECT_THRESHOLD"]))
     if env.get("SHOPETL_PARALLEL_FILES"):
         s = s.with_(parallel_files=max(1, int(env["SHOPETL_PARALLEL_FILES"])))
+    if env.get("SHOPETL_PARALLEL_PARTS"):
+        s = s.with_(parallel_parts=max(1, int(env["SHOPETL_PARALLEL_PARTS"])))
+    if env.get("SHOPETL_PARALLEL_PARTS_MIN_ROWS"):
+        s = s.with_(parallel_parts_min_rows=max(0, int(env["SHOPETL_PARALLEL_PARTS_MIN_ROWS"])))
     if env.get("SHOPETL_FAILPOINT"):
         s = s.with_(failpoint=env["SHOPETL_FAILPOINT"])
     if env.get("SHOPETL_LOG_FORMAT"):

@@ -25,8 +25,8 @@ import os
 import signal
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -51,6 +51,9 @@ PUBLISH = ("partitions", "changes", "sales_before", "publish_product_categories"
            "monthly_product_sales",  # right after daily_product_sales: moves by its per-day delta, per month
            "daily_category_sales", "daily_sales",
            "customer_lifetime", "dim_date", "bulk_end")
+#: Validation stages whose per-row statement a big file runs in parts at once (split_table in
+#: sql/transforms/_macros.sql), with the file whose staged rows they read.
+SPLIT_STAGES = {"validate_customers": "customers", "validate_orders": "orders", "validate_order_items": "order_items"}
 #: Stages only a first load into empty order tables runs (indexes and keys built once at the end).
 BULK_ONLY = ("bulk_begin", "bulk_end")
 #: Stages a first load skips: every order is new, so stage 37 already set every order's revenue.
@@ -164,12 +167,61 @@ class Pipeline:
         self, conn: psycopg.Connection, ctl: psycopg.Connection, run_id: int, name: str, ctx: dict[str, Any]
     ) -> psycopg.Cursor[Any]:
         with self._timed(ctl, run_id, name) as box:
-            cur = conn.execute(self.renderer.render(name, **ctx))  # type: ignore[arg-type]
-            while cur.nextset():  # a stage is a script: report its last statement's row count
-                pass
+            cur = self._script(conn, name, ctx)
             self._failpoint(name)
             box["rows"] = cur.rowcount if cur.rowcount >= 0 else None
             return cur
+
+    def _script(self, conn: psycopg.Connection, name: str, ctx: dict[str, Any]) -> psycopg.Cursor[Any]:
+        """Run a stage's rendered SQL; the cursor is at its last statement's result."""
+        cur = conn.execute(self.renderer.render(name, **ctx))  # type: ignore[arg-type]
+        while cur.nextset():  # a stage is a script: report its last statement's row count
+            pass
+        return cur
+
+    def _run_split_stage(
+        self, conn: psycopg.Connection, ctl: psycopg.Connection, run_id: int, name: str, ctx: dict[str, Any],
+        parts: int,
+    ) -> None:
+        """A validation stage whose per-row statement runs in ``parts`` parts at once: the empty
+        table (committed, so the parts see it), the parts on their own connections, then the rest
+        of the stage on ``conn`` (left uncommitted, like any stage). Timed as the one stage."""
+        with self._timed(ctl, run_id, name) as box:
+            self._script(conn, name, {**ctx, "section": "setup"})
+            conn.commit()
+            self._run_parts(name, ctx, parts)
+            cur = self._script(conn, name, {**ctx, "section": "finish"})
+            self._failpoint(name)
+            box["rows"] = cur.rowcount if cur.rowcount >= 0 else None
+
+    def _run_parts(self, name: str, ctx: dict[str, Any], parts: int) -> None:
+        """Each part on its own connection, committed; the first failure cancels the others and
+        is raised."""
+        with ExitStack() as stack:
+            conns = [stack.enter_context(self._work()) for _ in range(parts)]
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=parts, thread_name_prefix=name))
+            futures = [
+                pool.submit(self._run_part, c, name, {**ctx, "section": "part", "part": k, "parts": parts})
+                for k, c in enumerate(conns)
+            ]
+            try:
+                for fut in as_completed(futures):
+                    fut.result()
+            except BaseException:
+                for c in conns:
+                    c.cancel_safe()
+                raise
+
+    def _run_part(self, conn: psycopg.Connection, name: str, ctx: dict[str, Any]) -> None:
+        self._script(conn, name, ctx)
+        conn.commit()
+
+    def _parts(self, name: str, staged_rows: dict[str, int]) -> int:
+        """How many parts stage ``name`` runs in: ``parallel_parts`` for a big file, else 1."""
+        key = SPLIT_STAGES.get(name)
+        if key is None or staged_rows.get(key, 0) < self.settings.parallel_parts_min_rows:
+            return 1
+        return max(1, self.settings.parallel_parts)
 
     def _failpoint(self, name: str) -> None:
         if self.settings.failpoint == name:
@@ -353,9 +405,17 @@ class Pipeline:
         ctx = run.context(self.settings.reject_threshold)
         # malformed lines are recorded while staging; the rest is this step's (it may be retried)
         ctl.execute("delete from etl.rejects where run_id = %s and reason <> 'malformed'", (run_id,))
+        staged_rows = {k: int(n or 0) for k, n in ctl.execute(
+            "select file_key, staged_rows from etl.run_files where run_id = %s", (run_id,))}
         with self._work() as conn:
             for name in VALIDATE:
-                self._run_stage(conn, ctl, run_id, name, ctx)
+                parts = self._parts(name, staged_rows)
+                if parts > 1:
+                    log.info("%s: %s staged rows, validated in %s parts at once", name, staged_rows.get(
+                        SPLIT_STAGES[name], 0), parts)
+                    self._run_split_stage(conn, ctl, run_id, name, ctx, parts)
+                else:
+                    self._run_stage(conn, ctl, run_id, name, ctx)
                 conn.commit()
             over = self._run_stage(conn, ctl, run_id, "reject_gate", ctx).fetchall()
             conn.commit()
