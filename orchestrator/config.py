@@ -33,7 +33,7 @@ class Settings:
     #: see split_table in sql/transforms/_macros.sql). 1 = one statement, as for small files.
     parallel_parts: int = 2
     #: Staged rows from which a file's validation is split into ``parallel_parts`` parts.
-    parallel_parts_min_rows: int = 1_000_000
+    parallel_parts_min_rows: int = 100_000
     #: Log format: "text" or "json".
     log_format: str = "text"
     #: Testing aid (SHOPETL_FAILPOINT): the process kills itself with SIGKILL right after this
