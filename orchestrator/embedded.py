@@ -13,14 +13,7 @@ between checkpoints). The first time a data folder is started we set, with ALTER
   not interrupted by a checkpoint per gigabyte of WAL;
 * ``wal_level = minimal`` (and ``max_wal_senders = 0``): an embedded server has no replica, and
   tables a transaction creates or truncates itself are then written without WAL and synced at
-  commit, which the first load's publish step uses (stage 36 truncates the empty order tables);
-* ``random_page_cost = 1.1`` and ``effective_cache_size`` three quarters of the memory (tuning
-  v2): the data folder is on local disk and mostly in the page cache, so an index lookup costs
-  about what a sequential read does. With the default (4.0) the planner hashed all 20M line
-  keys to find the 200k lines of a 1 % batch (5.3 s) instead of looking them up (0.15 s).
-
-A data folder tuned by an earlier version gets only the settings added since (``TUNINGS``), so
-what a DBA changed with ALTER SYSTEM stays as it is.
+  commit, which the first load's publish step uses (stage 36 truncates the empty order tables).
 """
 
 from __future__ import annotations
@@ -44,33 +37,16 @@ def _server(data_dir: Path, start: bool):  # type: ignore[no-untyped-def]
 TUNED_MARK = "shopetl.tuned"
 
 
-def tuning(memory_bytes: int, since: str | None = None) -> dict[str, str]:
-    """The settings the embedded server gets for a machine with ``memory_bytes``: all of them on
-    a first start, or those added after tuning version ``since``."""
+def tuning(memory_bytes: int) -> dict[str, str]:
+    """The settings the embedded server gets on its first start, for a machine with ``memory_bytes``."""
     shared_mb = max(128, min(memory_bytes // 4 // 2**20, 4096))
-    versions = {
-        "v1": {
-            "shared_buffers": f"{shared_mb}MB",
-            "max_wal_size": "8GB",
-            "checkpoint_timeout": "30min",
-            "wal_level": "minimal",
-            "max_wal_senders": "0",
-        },
-        "v2": {
-            "random_page_cost": "1.1",
-            "effective_cache_size": f"{max(128, memory_bytes * 3 // 4 // 2**20)}MB",
-        },
+    return {
+        "shared_buffers": f"{shared_mb}MB",
+        "max_wal_size": "8GB",
+        "checkpoint_timeout": "30min",
+        "wal_level": "minimal",
+        "max_wal_senders": "0",
     }
-    names = list(versions)
-    if since is None:
-        start = 0
-    else:  # a version this build does not know is a newer one: nothing to add
-        start = names.index(since) + 1 if since in versions else len(names)
-    return {k: v for version in names[start:] for k, v in versions[version].items()}
-
-
-#: The newest tuning version (the last key of ``tuning``'s versions).
-TUNED_VERSION = "v2"
 
 
 def _memory_bytes() -> int:
@@ -80,15 +56,12 @@ def _memory_bytes() -> int:
 
 
 def _tune_once(conn) -> bool:  # type: ignore[no-untyped-def]
-    """Apply the settings a data folder has not had yet (see ``tuning``); True when the server
-    must restart to take them."""
-    done = conn.execute("select current_setting(%s, true)", (TUNED_MARK,)).fetchone()[0] or None
-    settings = tuning(_memory_bytes(), since=done)
-    if not settings:
+    """Apply `tuning` to a data folder that never had it; True when the server must restart to take it."""
+    if conn.execute("select current_setting(%s, true)", (TUNED_MARK,)).fetchone()[0]:
         return False
-    for name, value in settings.items():
+    for name, value in tuning(_memory_bytes()).items():
         conn.execute(f"alter system set {name} = '{value}'")
-    conn.execute(f"alter system set {TUNED_MARK} = '{TUNED_VERSION}'")
+    conn.execute(f"alter system set {TUNED_MARK} = 'v1'")
     return True
 
 

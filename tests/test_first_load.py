@@ -86,26 +86,10 @@ def test_embedded_server_gets_a_quarter_of_memory_for_shared_buffers(memory_gb: 
     assert settings["wal_level"] == "minimal" and settings["max_wal_senders"] == "0"
 
 
-def test_embedded_server_plans_for_a_cached_local_disk() -> None:
-    settings = embedded.tuning(24 * 2**30)
-    assert settings["random_page_cost"] == "1.1"
-    assert settings["effective_cache_size"] == "18432MB"  # three quarters of the memory
-
-
-def test_a_data_folder_tuned_before_gets_only_the_newer_settings() -> None:
-    memory = 24 * 2**30
-    assert embedded.tuning(memory, since="v1") == {"random_page_cost": "1.1", "effective_cache_size": "18432MB"}
-    assert embedded.tuning(memory, since=embedded.TUNED_VERSION) == {}
-    assert embedded.tuning(memory, since="v99") == {}  # written by a newer shopetl: left alone
-    assert set(embedded.tuning(memory)) == set(embedded.tuning(memory, since=None))
-    assert {"shared_buffers", "wal_level", "random_page_cost"} <= set(embedded.tuning(memory))
-
-
 def test_the_embedded_test_server_runs_with_those_settings(db_url: str) -> None:
     with psycopg.connect(db_url) as conn:
         if conn.execute("select current_setting('shopetl.tuned', true)").fetchone()[0] is None:  # type: ignore[index]
             pytest.skip("tests run against an external server (SHOPETL_TEST_PGHOST), not the embedded one")
-        wal_level, wal_size, page_cost, tuned = conn.execute(
-            "select current_setting('wal_level'), current_setting('max_wal_size'),"
-            " current_setting('random_page_cost'), current_setting('shopetl.tuned')").fetchone()  # type: ignore[misc]
-    assert (wal_level, wal_size, page_cost, tuned) == ("minimal", "8GB", "1.1", embedded.TUNED_VERSION)
+        wal_level, wal_size = conn.execute(
+            "select current_setting('wal_level'), current_setting('max_wal_size')").fetchone()  # type: ignore[misc]
+    assert (wal_level, wal_size) == ("minimal", "8GB")
