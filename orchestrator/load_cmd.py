@@ -80,8 +80,26 @@ def cmd_render(args: argparse.Namespace, s: Settings) -> int:
     if args.key:
         f = run.specs[args.key]
         ctx.update(key=args.key, file_name=f.file_name, header=f.columns, columns=f.columns)
+    ctx.update(_section(args))
     sys.stdout.write(p.renderer.render(args.stage, **ctx))
     return 0
+
+
+def _section(args: argparse.Namespace) -> dict[str, Any]:
+    """The render variables of one piece of a split validation stage (--section, --part K/N)."""
+    from .load import SPLIT_STAGES
+
+    section = "part" if args.part else args.section
+    if section == "all":
+        return {}
+    if args.stage not in SPLIT_STAGES:
+        raise ShopetlError(f"{args.stage} is rendered whole: only {', '.join(SPLIT_STAGES)} have sections")
+    if section != "part":
+        return {"section": section}
+    k, _, n = (args.part or "").partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise ShopetlError("--part takes K/N, part K of N (1 <= K <= N), e.g. --part 1/2")
+    return {"section": "part", "part": int(k) - 1, "parts": int(n)}
 
 
 def cmd_runs(args: argparse.Namespace, s: Settings) -> int:
@@ -126,6 +144,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     r.add_argument("--run", type=int, help="render for this run id (default: the latest run)")
     r.add_argument("--folder", help="render for the headers of this delivery folder")
     r.add_argument("--key", help="file key for per-file stages (salvage, line_numbers)")
+    r.add_argument("--section", choices=("all", "setup", "part", "finish"), default="all",
+                   help="a validation stage a big file's load splits (21, 23, 24) in the pieces it runs:"
+                        " setup, each part (--part K/N, on its own connection), then finish (default: all,"
+                        " the whole stage)")
+    r.add_argument("--part", metavar="K/N", help="part K of N of the staged table's blocks (implies --section part)")
     r.set_defaults(func=cmd_render)
 
     runs = sub.add_parser("runs", help="list recent runs")

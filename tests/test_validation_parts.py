@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -201,9 +202,9 @@ def test_parts_give_the_same_rows_rejects_and_tables_as_one_statement(
         assert snapshot(second_db_url) == snapshot(db_url)
 
 
-def _render(url: str, stage: str, run_id: int) -> str:
+def _render(url: str, stage: str, run_id: int, *options: str) -> str:
     env = {"DATABASE_URL": url, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-    return subprocess.run([sys.executable, "-m", "shopetl", "render", stage, "--run", str(run_id)],
+    return subprocess.run([sys.executable, "-m", "shopetl", "render", stage, "--run", str(run_id), *options],
                           capture_output=True, text=True, env=env, check=True).stdout
 
 
@@ -253,6 +254,53 @@ def test_rendered_stages_run_in_psql_give_what_the_parts_give(
             plan = "\n".join(r[0] for r in conn.execute("explain " + sql[insert:]))  # type: ignore[operator]
             assert "Tid Range Scan" in plan and "CTE Scan" not in plan, plan
             conn.rollback()
+
+
+def test_a_dba_can_render_and_run_the_pieces_a_big_file_is_validated_in(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "d"
+    delivery(folder, 1)
+    p, ctl, run_id = _staged_run(settings.with_(parallel_parts=1), folder)
+    with ctl:
+        for name in VALIDATE:
+            if name not in SPLIT_STAGES:
+                _psql(db_url, _render(db_url, name, run_id))
+                continue
+            setup = _render(db_url, name, run_id, "--section", "setup")
+            parts = [_render(db_url, name, run_id, "--part", f"{k}/3") for k in (1, 2, 3)]
+            finish = _render(db_url, name, run_id, "--section", "finish")
+            assert "with no data" in setup and "insert into" not in setup
+            assert all("insert into" in part and "where ctid" in part for part in parts)
+            assert "insert into etl.rejects" in finish and "create unique index" in finish
+            table = re.search(r"create unlogged table (staging\.\w+)", setup).group(1)  # type: ignore[union-attr]
+            assert f"create unlogged table {table}" not in finish and f"insert into {table}" not in finish
+            for piece in (setup, *parts, finish):
+                _psql(db_url, piece)
+
+    split = settings.with_(database_url=second_db_url, parallel_parts=3, parallel_parts_min_rows=0)
+    p, ctl, split_run = _staged_run(split, folder)
+    with ctl:
+        assert p.validate(ctl, split_run) is None
+    assert validated(db_url) == validated(second_db_url)
+    assert rejects(db_url, run_id) == rejects(second_db_url, split_run)
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["validate_products", "--section", "setup"], "rendered whole"),
+        (["validate_orders", "--part", "3/2"], "--part takes K/N"),
+        (["validate_orders", "--part", "0/2"], "--part takes K/N"),
+        (["validate_orders", "--section", "part"], "--part takes K/N"),
+    ],
+)
+def test_render_refuses_a_piece_that_does_not_exist(db_url: str, options: list[str], says: str) -> None:
+    env = {"DATABASE_URL": db_url, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    done = subprocess.run([sys.executable, "-m", "shopetl", "render", *options],
+                          capture_output=True, text=True, env=env)
+    assert done.returncode != 0
+    assert says in done.stderr
 
 
 def test_a_failing_part_fails_the_load_and_the_next_load_redoes_it(
