@@ -49,6 +49,24 @@ where
         n.weight, n.created_at, n.is_active
     );
 
+{%- if bulk %}
+-- A first load: there is no loaded order or line, so every accepted row is new and the
+-- valid tables are the changed ones. They are renamed (with their unique index), not copied
+-- (25M rows); the columns of an earlier version are null, as a batch's new rows have them.
+drop table if exists staging.orders_changed;
+alter table staging.orders_valid rename to orders_changed;
+alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
+alter table staging.orders_changed
+add column old_order_date timestamptz,
+add column old_customer_id integer;
+
+drop table if exists staging.order_items_changed;
+alter table staging.order_items_valid rename to order_items_changed;
+alter index staging.order_items_valid_key rename to order_items_changed_order_item_id_idx;
+alter table staging.order_items_changed
+add column old_order_id bigint,
+add column old_order_date timestamptz;
+{%- else %}
 -- The keys of the delivered orders and lines loaded before, looked up once: their dates say
 -- which monthly partitions the comparisons below read.
 drop table if exists staging.orders_known;
@@ -70,24 +88,6 @@ from staging.order_items_valid as n
 inner join core.order_item_keys as k on n.order_item_id = k.order_item_id;
 analyze staging.order_items_known;
 
-{%- if bulk %}
--- A first load: there is no loaded order or line, so every accepted row is new and the
--- valid tables are the changed ones. They are renamed (with their unique index), not copied
--- (25M rows); the columns of an earlier version are null, as a batch's new rows have them.
-drop table if exists staging.orders_changed;
-alter table staging.orders_valid rename to orders_changed;
-alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
-alter table staging.orders_changed
-add column old_order_date timestamptz,
-add column old_customer_id integer;
-
-drop table if exists staging.order_items_changed;
-alter table staging.order_items_valid rename to order_items_changed;
-alter index staging.order_items_valid_key rename to order_items_changed_order_item_id_idx;
-alter table staging.order_items_changed
-add column old_order_id bigint,
-add column old_order_date timestamptz;
-{%- else %}
 drop table if exists staging.orders_changed;
 create unlogged table staging.orders_changed as
 select
