@@ -171,9 +171,19 @@ class Pipeline:
         log.info("stage %-28s %8.2f s%s", stage, seconds, "" if box["rows"] is None else f"  rows={box['rows']}")
 
     def _run_stage(
-        self, conn: psycopg.Connection, ctl: psycopg.Connection, run_id: int, name: str, ctx: dict[str, Any]
+        self, conn: psycopg.Connection, ctl: psycopg.Connection, run_id: int, name: str, ctx: dict[str, Any],
+        parts: int = 1,
     ) -> psycopg.Cursor[Any]:
+        """Run one stage, timed. A validation stage whose per-row statement a big file runs in
+        ``parts`` parts at once: the empty table (committed, so the parts see it), the parts on
+        their own connections, then the rest of the stage on ``conn``; left uncommitted, like any
+        stage."""
         with self._timed(ctl, run_id, name) as box:
+            if parts > 1:
+                self._script(conn, name, {**ctx, "section": "setup"})
+                conn.commit()
+                self._run_parts(name, ctx, parts)
+                ctx = {**ctx, "section": "finish"}
             cur = self._script(conn, name, ctx)
             self._failpoint(name)
             box["rows"] = cur.rowcount if cur.rowcount >= 0 else None
@@ -185,21 +195,6 @@ class Pipeline:
         while cur.nextset():  # a stage is a script: report its last statement's row count
             pass
         return cur
-
-    def _run_split_stage(
-        self, conn: psycopg.Connection, ctl: psycopg.Connection, run_id: int, name: str, ctx: dict[str, Any],
-        parts: int,
-    ) -> None:
-        """A validation stage whose per-row statement runs in ``parts`` parts at once: the empty
-        table (committed, so the parts see it), the parts on their own connections, then the rest
-        of the stage on ``conn`` (left uncommitted, like any stage). Timed as the one stage."""
-        with self._timed(ctl, run_id, name) as box:
-            self._script(conn, name, {**ctx, "section": "setup"})
-            conn.commit()
-            self._run_parts(name, ctx, parts)
-            cur = self._script(conn, name, {**ctx, "section": "finish"})
-            self._failpoint(name)
-            box["rows"] = cur.rowcount if cur.rowcount >= 0 else None
 
     def _run_parts(self, name: str, ctx: dict[str, Any], parts: int) -> None:
         """Each part on its own connection, committed; the first failure cancels the others and
@@ -420,9 +415,7 @@ class Pipeline:
                 if parts > 1:
                     log.info("%s: %s staged rows, validated in %s parts at once", name, staged_rows.get(
                         SPLIT_STAGES[name], 0), parts)
-                    self._run_split_stage(conn, ctl, run_id, name, ctx, parts)
-                else:
-                    self._run_stage(conn, ctl, run_id, name, ctx)
+                self._run_stage(conn, ctl, run_id, name, ctx, parts)
                 conn.commit()
             over = self._run_stage(conn, ctl, run_id, "reject_gate", ctx).fetchall()
             conn.commit()
