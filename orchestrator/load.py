@@ -447,7 +447,13 @@ class Pipeline:
                 failed, results = self._gate_checks(conn, ctl, run_id, ctx)
                 if failed:
                     raise _Rollback(tx)
-            conn.commit()
+            if not failed:
+                # the deferred foreign-key checks of the batch's rows fire here, and a first
+                # load's unlogged-until-commit files are synced: time it like a stage
+                with self._timed(ctl, run_id, "commit"):
+                    conn.commit()
+            else:
+                conn.commit()  # ends the transaction the rolled-back savepoint was in
         self._record_checks(ctl, run_id, results)
         return failed, results
 

@@ -29,7 +29,9 @@ select 'constraint', conrelid::regclass::text || '.' || conname,
        || case when condeferred then ' deferred' else '' end
 from pg_constraint
 -- conparentid = 0: the constraints as declared, not their copies on each (new) partition
+-- (the default partitions: a line partition's own foreign key to its twin, migration 0041)
 where conparentid = 0 and conrelid::regclass::text in ('core.orders', 'core.order_items', 'core.order_keys', 'core.order_item_keys',
+                                   'core.orders_default', 'core.order_items_default',
                                    'marts.daily_product_sales', 'marts.monthly_product_sales',
                                    'marts.daily_category_sales')
 order by 1, 2
@@ -46,6 +48,72 @@ def test_a_first_load_leaves_the_migrated_indexes_and_constraints(
     assert query(db_url, SCHEMA) == migrated
     assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"  # a later batch
     assert query(db_url, SCHEMA) == migrated
+
+
+#: Each partition of core.order_items and the table its foreign key on (order_id, order_date) references.
+LINE_PARTITION_KEYS = """
+select l.relname::text, k.confrelid::regclass::text, k.convalidated, k.condeferred
+from pg_inherits as i
+inner join pg_class as l on i.inhrelid = l.oid
+left join pg_constraint as k on k.conrelid = l.oid and k.conname = 'order_items_order_fk'
+where i.inhparent = 'core.order_items'::regclass
+order by 1
+"""
+
+
+def test_each_line_partition_references_its_twin_orders_partition(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    # the rule "a line's order exists" holds between twin partitions (migration 0041): after a
+    # first load (which rebuilds the keys) and after a batch that creates a new month
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"  # March is new
+    assert query(db_url, LINE_PARTITION_KEYS) == [
+        ("order_items_default", "core.orders_default", True, True),
+        ("order_items_y2024m01", "core.orders_y2024m01", True, True),
+        ("order_items_y2024m02", "core.orders_y2024m02", True, True),
+        ("order_items_y2024m03", "core.orders_y2024m03", True, True),
+    ]
+    # and not between the partitioned tables any more
+    assert query(db_url, "select count(*) from pg_constraint where conrelid = 'core.order_items'::regclass"
+                         " and confrelid = 'core.orders'::regclass") == [(0,)]
+
+
+@pytest.mark.parametrize(
+    ("order_id", "order_date"),
+    [(999, "2024-01-01 10:00:00+00"),  # no such order
+     (100, "2024-01-02 10:00:00+00"),  # order 100 exists, but not at that order_date
+     (102, "2024-01-01 10:00:00+00")],  # order 102 exists in February, not in this month
+)
+def test_a_line_whose_order_is_not_there_is_refused(
+    settings: Settings, db_url: str, tmp_path: Path, order_id: int, order_date: str
+) -> None:
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    with psycopg.connect(db_url) as conn, pytest.raises(
+        psycopg.errors.ForeignKeyViolation, match="order_items_order_fk"
+    ):
+        conn.execute(
+            "insert into core.order_items (order_item_id, order_id, order_date, product_id, quantity, price, batch_id)"
+            " values (5000, %s, %s, 10, 1, 1.00, 0)", (order_id, order_date))
+        conn.commit()  # the key is checked at commit (deferred)
+
+
+def test_an_order_with_lines_cannot_be_deleted(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    with psycopg.connect(db_url) as conn, pytest.raises(
+        psycopg.errors.ForeignKeyViolation, match="order_items_order_fk"
+    ):
+        conn.execute("delete from core.orders where order_id = 100")
+        conn.commit()
+    assert query(db_url, "select count(*) from core.orders where order_id = 100") == [(1,)]
+
+
+def test_a_line_partition_without_its_twin_is_an_error(db_url: str) -> None:
+    with psycopg.connect(db_url) as conn:
+        conn.execute("create table core.order_items_y2030m01 partition of core.order_items"
+                     " for values from ('2030-01-01 00:00+00') to ('2030-02-01 00:00+00')")
+        with pytest.raises(psycopg.errors.RaiseException, match="order_items_y2030m01 of core.order_items has no twin"):
+            conn.execute("select core.link_order_item_partitions()")
 
 
 def test_a_first_load_refuses_a_daily_mart_that_is_not_empty(settings: Settings, db_url: str, tmp_path: Path) -> None:

@@ -29,6 +29,15 @@ tables as (
     select relid from staging.bulk_tables
 ),
 
+-- and their partitions, whose own foreign keys (a line partition's to its twin orders
+-- partition, migration 0041) go and come back with the rest
+tables_and_partitions as (
+    select t.relid from tables as t
+    union all
+    select i.inhrelid from pg_inherits as i
+    where i.inhparent in (select t.relid from tables as t)
+),
+
 foreign_keys as (
     select
         1 as drop_order,
@@ -38,7 +47,10 @@ foreign_keys as (
     from pg_constraint as c
     where
         c.contype = 'f' and c.conparentid = 0
-        and (c.conrelid in (select t.relid from tables as t) or c.confrelid in (select t.relid from tables as t))
+        and (
+            c.conrelid in (select t.relid from tables_and_partitions as t)
+            or c.confrelid in (select t.relid from tables_and_partitions as t)
+        )
 ),
 
 secondary_indexes as (
