@@ -57,6 +57,7 @@ PHASES = (
                                       "category_closure", "sales_after", "daily_", "monthly_", "customer_lifetime",
                                       "dim_date")),
     ("data-quality checks", ("checks",)),
+    ("commit (deferred key checks, file sync)", ("commit",)),
     ("views, ANALYZE", ("refresh_views", "analyze")),
 )
 
