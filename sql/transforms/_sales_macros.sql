@@ -205,12 +205,10 @@ on conflict ({{ keys | join(", ") }}) do update
         orders = m.orders + excluded.orders,
         revenue = m.revenue + excluded.revenue;
 
+-- only a row the batch took orders from can be left with none: one of the "before" keys (a
+-- key of "after" alone gained orders, and no row is kept at 0 orders between batches)
 delete from marts.{{ mart }} as m
-using (
-    select {{ keys | join(", ") }} from staging.{{ source }}_before
-    union
-    select {{ keys | join(", ") }} from staging.{{ source }}_after
-) as touched
+using staging.{{ source }}_before as touched
 where
 {%- for k in keys %}
     m.{{ k }} = touched.{{ k }}{{ " and" if not loop.last }}
