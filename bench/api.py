@@ -256,7 +256,7 @@ class Server:
 def shopetl_server(url: str, workers: int, work: Path) -> Server:
     port = free_port()
     cmd = [*common.SHOPETL, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-           "--statement-timeout-ms", "120000"]
+           "--statement-timeout-ms", "120000", "--no-access-log"]  # as PostGraphile's --disable-query-log
     return Server("shopetl", cmd, port, {**os.environ, "DATABASE_URL": url}, work)
 
 

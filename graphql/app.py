@@ -321,12 +321,14 @@ def create_app(
     user_header: str = "X-Shopetl-User",
     schema_path: Path | None = None,
     fast_path: bool = True,
+    access_log: bool = True,
 ) -> web.Application:
     """The GraphQL application for the database at ``database_url`` (a libpq URL).
 
     The pool opens, the SDL is checked against the api functions and the engine is built
     when the application starts (``aiohttp.web.run_app`` or a test client); a mismatch
-    between SDL and functions stops it with a BindingError.
+    between SDL and functions stops it with a BindingError. ``access_log=False`` leaves out the
+    line per request (logger ``shopetl_graphql.access``).
     """
     config = ApiConfig(
         database_url=database_url,
@@ -341,7 +343,7 @@ def create_app(
         schema_path=schema_path or SCHEMA_PATH,
         fast_path=fast_path,
     )
-    app = web.Application(middlewares=[access_log_middleware])
+    app = web.Application(middlewares=[access_log_middleware] if access_log else [])
     app[CONFIG] = config
     app.cleanup_ctx.append(_lifecycle(config))
     app.router.add_post("/graphql", graphql_post)

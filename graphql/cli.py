@@ -21,6 +21,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--statement-timeout-ms", type=int, default=5000, help="statement timeout of each query (default 5000)"
     )
+    p.add_argument(
+        "--no-access-log", dest="access_log", action="store_false",
+        help="no log line per request (logger shopetl_graphql.access); on by default",
+    )
     p.set_defaults(func=cmd_serve)
 
 
@@ -49,6 +53,7 @@ def cmd_serve(args: argparse.Namespace, settings: Any) -> int:
     options = {
         "pool_max_size": max(1, args.pool_size),
         "statement_timeout_ms": args.statement_timeout_ms,
+        "access_log": args.access_log,
     }
     workers = max(1, args.workers)
     base = f"http://{args.host}:{args.port}"

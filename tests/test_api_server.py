@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from shopetl_graphql import binding as binding_mod
+from shopetl_graphql import cli as serve_cli
 from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app
 from shopetl_graphql.binding import BindingError, check, read_catalog
 from shopetl_graphql.errors import from_database
@@ -269,6 +270,18 @@ async def test_healthz_metrics_and_access_log(client: Any, caplog: pytest.LogCap
     assert 'shopetl_graphql_request_duration_seconds_count{operation="Cats"} 1.0' in text
     assert 'shopetl_graphql_sql_statements_total{function="categories"} 1.0' in text
     assert re.search(r'shopetl_graphql_pool_connections\{state="open"\} [1-9]', text)
+
+
+async def test_the_access_log_can_be_left_out(api_db: str, caplog: pytest.LogCaptureFixture) -> None:
+    # `shopetl serve --no-access-log` (the benchmark, like PostGraphile's --disable-query-log)
+    async with TestClient(TestServer(create_app(api_db, access_log=False))) as quiet:
+        with caplog.at_level(logging.INFO, logger="shopetl_graphql.access"):
+            assert await data(quiet, "query Cats { categories { name } }")
+    assert [r for r in caplog.records if r.name == "shopetl_graphql.access"] == []
+    args = argparse.ArgumentParser()
+    serve_cli.register(args.add_subparsers())
+    assert args.parse_args(["serve"]).access_log is True
+    assert args.parse_args(["serve", "--no-access-log"]).access_log is False
 
 
 async def test_graphiql_is_served_without_a_cdn(client: Any) -> None:
