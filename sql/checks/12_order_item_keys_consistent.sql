@@ -51,10 +51,13 @@ lines_in_scope as materialized (
     ) as r
 ),
 
+-- in key order, so that the lookups below walk the primary key of the keys from one end to
+-- the other instead of jumping around it
 line_ids as (
     select l.order_item_id from lines_in_scope as l
     union
     select c.order_item_id from staging.order_items_changed as c
+    order by order_item_id
 ),
 
 -- one primary-key lookup per line (offset 0: never a hash of the whole key table)
