@@ -54,10 +54,6 @@ PUBLISH = ("partitions", "changes", "sales_before", "publish_product_categories"
 #: Validation stages whose per-row statement a big file runs in parts at once (split_table in
 #: sql/transforms/_macros.sql), with the file whose staged rows they read.
 SPLIT_STAGES = {"validate_customers": "customers", "validate_orders": "orders", "validate_order_items": "order_items"}
-#: Stage 60 runs in two parts at once (the orders and their lines; the other tables).
-ANALYZE_PARTS = 2
-#: Every stage that can run in parts (sections setup, part K of N, finish; `shopetl render --part`).
-PARTED_STAGES = (*SPLIT_STAGES, "analyze")
 #: Stages only a first load into empty order tables runs (indexes and keys built once at the end).
 BULK_ONLY = ("bulk_begin", "bulk_end")
 #: Stages a first load skips: every order is new, so stage 37 already set every order's revenue.
@@ -181,8 +177,7 @@ class Pipeline:
         """Run one stage, timed. A validation stage whose per-row statement a big file runs in
         ``parts`` parts at once: the empty table (committed, so the parts see it), the parts on
         their own connections, then the rest of the stage on ``conn``; left uncommitted, like any
-        stage. (ANALYZE in parts: the tables shared out between the parts; setup and finish are
-        empty.)"""
+        stage."""
         with self._timed(ctl, run_id, name) as box:
             if parts > 1:
                 self._script(conn, name, {**ctx, "section": "setup"})
@@ -498,7 +493,7 @@ class Pipeline:
                 "select bool_or(not ispopulated) from pg_matviews where schemaname = 'marts'"
             ).fetchone()[0]  # type: ignore[index]
             self._run_stage(conn, ctl, run_id, "refresh_views", {**ctx, "first_refresh": bool(never)})
-            self._run_stage(conn, ctl, run_id, "analyze", ctx, parts=min(ANALYZE_PARTS, self.settings.parallel_parts))
+            self._run_stage(conn, ctl, run_id, "analyze", ctx)
 
     def finish(
         self, ctl: psycopg.Connection, run_id: int, status: str, *, error: str | None = None,

@@ -86,14 +86,14 @@ def cmd_render(args: argparse.Namespace, s: Settings) -> int:
 
 
 def _section(args: argparse.Namespace) -> dict[str, Any]:
-    """The render variables of one piece of a stage the load runs in parts (--section, --part K/N)."""
-    from .load import PARTED_STAGES
+    """The render variables of one piece of a split validation stage (--section, --part K/N)."""
+    from .load import SPLIT_STAGES
 
     section = "part" if args.part else args.section
     if section == "all":
         return {}
-    if args.stage not in PARTED_STAGES:
-        raise ShopetlError(f"{args.stage} is rendered whole: only {', '.join(PARTED_STAGES)} have sections")
+    if args.stage not in SPLIT_STAGES:
+        raise ShopetlError(f"{args.stage} is rendered whole: only {', '.join(SPLIT_STAGES)} have sections")
     if section != "part":
         return {"section": section}
     k, _, n = (args.part or "").partition("/")
@@ -145,12 +145,10 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     r.add_argument("--folder", help="render for the headers of this delivery folder")
     r.add_argument("--key", help="file key for per-file stages (salvage, line_numbers)")
     r.add_argument("--section", choices=("all", "setup", "part", "finish"), default="all",
-                   help="a stage the load runs in parts (validation 21, 23, 24 of a big file; analyze) in"
-                        " the pieces it runs: setup, each part (--part K/N, on its own connection), then"
-                        " finish (default: all, the whole stage)")
-    r.add_argument("--part", metavar="K/N",
-                   help="part K of N: of the staged table's blocks (validation), of the tables (analyze);"
-                        " implies --section part")
+                   help="a validation stage a big file's load splits (21, 23, 24) in the pieces it runs:"
+                        " setup, each part (--part K/N, on its own connection), then finish (default: all,"
+                        " the whole stage)")
+    r.add_argument("--part", metavar="K/N", help="part K of N of the staged table's blocks (implies --section part)")
     r.set_defaults(func=cmd_render)
 
     runs = sub.add_parser("runs", help="list recent runs")

@@ -4,14 +4,9 @@ its rows or more (smaller changes are left to autovacuum, which applies the same
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import pytest
 from shopetl.config import Settings
 
 from .etl_helpers import BASE, query, run_load, write_delivery
@@ -41,15 +36,9 @@ def wait_for_stats(url: str, table: str, above: int) -> dict[str, int]:
         time.sleep(0.2)
 
 
-@pytest.mark.parametrize("parts", [1, 2])
-def test_a_first_load_gives_every_table_statistics(
-    settings: Settings, db_url: str, tmp_path: Path, parts: int
-) -> None:
-    # the load analyzes in two parts at once by default (the orders and their lines; the other
-    # tables), in one with SHOPETL_PARALLEL_PARTS=1: every table either way
+def test_a_first_load_gives_every_table_statistics(settings: Settings, db_url: str, tmp_path: Path) -> None:
     delivery = {**BASE, "customers": CUSTOMERS, "orders": ORDERS, "order_items": ITEMS}
-    result = run_load(settings.with_(parallel_parts=parts), write_delivery(tmp_path / "first", delivery))
-    assert result.status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "first", delivery)).status == "ok"
     never = query(
         db_url,
         "select c.oid::regclass::text from pg_class as c join pg_namespace as n on c.relnamespace = n.oid"
@@ -93,27 +82,3 @@ def test_a_batch_changing_a_tenth_of_a_table_analyzes_it(settings: Settings, db_
     after = wait_for_stats(db_url, month, before[month])
     assert after["core.order_keys"] == before["core.order_keys"] + 1
     assert after["core.customers"] == before["core.customers"]
-
-
-def test_the_two_parts_of_analyze_share_out_its_tables(db_url: str) -> None:
-    # what `shopetl render analyze --part K/2` gives a DBA: each table in exactly one part, and
-    # together the whole stage
-    def render(*options: str) -> str:
-        env = {"DATABASE_URL": db_url, "PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        done = subprocess.run([sys.executable, "-m", "shopetl", "render", "analyze", *options],
-                              capture_output=True, text=True, env=env, check=True)
-        return done.stdout
-
-    def analyzed(sql: str) -> list[str]:
-        """The tables a rendering names: whole partitioned tables and the candidates of block 1."""
-        return sorted(re.findall(r"analyze (core\.\w+);", sql) + re.findall(r"\('(\w+\.\w+)'::regclass", sql))
-
-    def statements(sql: str) -> str:
-        return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
-
-    whole, first, second = render(), render("--part", "1/2"), render("--part", "2/2")
-    assert analyzed(first) and analyzed(second)
-    assert not set(analyzed(first)) & set(analyzed(second))
-    assert sorted(analyzed(first) + analyzed(second)) == analyzed(whole)
-    assert "analyze core.order_items;" in first and "core.customers" in second
-    assert statements(render("--section", "setup")) == statements(render("--section", "finish")) == ""

@@ -7,18 +7,6 @@
 -- every month, are taken again (with every partition) when the batch changed a tenth of their
 -- rows or more, or they never had any (a first load): a small batch does not read all the
 -- months it did not touch.
---
--- The two blocks below take about as long each at full size (10 s), and read different
--- tables: the load runs them at once on two connections (sections as in split_table,
--- _macros.sql: the orders and their lines in part 1, the other tables in part 2; setup and
--- finish are empty). Rendered whole (`shopetl render analyze`), both run one after the other.
-{%- set this_section = section | default("all") %}
-{%- set k = part | default(0) %}
-{%- set n = parts | default(1) %}
-{%- set orders_here = this_section == "all" or (this_section == "part" and k == 0) %}
-{%- set others_here = this_section == "all" or (this_section == "part" and k == 1 % n) %}
-{%- if others_here %}
-
 do $$
 declare
     v_table regclass;
@@ -47,8 +35,6 @@ begin
     end loop;
 end
 $$;
-{%- endif %}
-{%- if orders_here %}
 
 do $$
 declare
@@ -79,4 +65,3 @@ begin
     end loop;
 end
 $$;
-{%- endif %}
