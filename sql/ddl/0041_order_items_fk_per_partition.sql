@@ -69,43 +69,22 @@ comment on function core.link_order_item_partitions() is
 'Add the foreign key order_items_order_fk from each partition of core.order_items that lacks it '
 'to its twin partition of core.orders; returns how many were added.';
 
-create or replace function core.ensure_order_partitions(p_from timestamptz, p_to timestamptz)
+-- core.ensure_order_partitions (0003) keeps creating the twins, under a name that says so; the
+-- function of the old name creates them and then links them.
+alter function core.ensure_order_partitions(timestamptz, timestamptz) rename to create_order_partitions;
+comment on function core.create_order_partitions(timestamptz, timestamptz) is
+'Create the monthly partitions of core.orders and core.order_items that cover [p_from, p_to] '
+'(unlinked: call core.ensure_order_partitions).';
+
+create function core.ensure_order_partitions(p_from timestamptz, p_to timestamptz)
 returns integer
 language plpgsql
 as $$
--- Creates the missing monthly partitions of core.orders and core.order_items covering
--- [p_from, p_to] (UTC months), and links each new line partition to its twin orders
--- partition (core.link_order_item_partitions). Returns the number of partitions created.
--- DDL has to be issued one statement per partition; the months themselves are computed
--- set-wise.
+-- Returns the number of partitions created.
 declare
-    v_month date;
-    v_created integer := 0;
-    v_table text;
+    v_created integer;
 begin
-    if p_from is null or p_to is null then
-        return 0;
-    end if;
-    for v_month, v_table in
-        select m::date, t.name
-        from generate_series(
-            date_trunc('month', p_from at time zone 'UTC'),
-            date_trunc('month', p_to at time zone 'UTC'),
-            interval '1 month'
-        ) as m
-        cross join (values ('orders'), ('order_items')) as t (name)
-        where to_regclass(format('core.%I', core.partition_name(t.name, m::date))) is null
-        order by 1, 2
-    loop
-        execute format(
-            'create table core.%I partition of core.%I for values from (%L) to (%L)',
-            core.partition_name(v_table, v_month),
-            v_table,
-            (v_month::timestamp at time zone 'UTC'),
-            ((v_month + interval '1 month')::timestamp at time zone 'UTC')
-        );
-        v_created := v_created + 1;
-    end loop;
+    v_created := core.create_order_partitions(p_from, p_to);
     perform core.link_order_item_partitions();
     return v_created;
 end
