@@ -26,7 +26,7 @@ import signal
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -447,13 +447,11 @@ class Pipeline:
                 failed, results = self._gate_checks(conn, ctl, run_id, ctx)
                 if failed:
                     raise _Rollback(tx)
-            if not failed:
-                # the deferred foreign-key checks of the batch's rows fire here, and a first
-                # load's unlogged-until-commit files are synced: time it like a stage
-                with self._timed(ctl, run_id, "commit"):
-                    conn.commit()
-            else:
-                conn.commit()  # ends the transaction the rolled-back savepoint was in
+            # the deferred foreign-key checks of the batch's rows fire here, and a first load's
+            # unlogged-until-commit files are synced: timed like a stage (a batch that was not
+            # applied only ends the transaction its rolled-back savepoint was in)
+            with nullcontext() if failed else self._timed(ctl, run_id, "commit"):
+                conn.commit()
         self._record_checks(ctl, run_id, results)
         return failed, results
 
