@@ -4,10 +4,9 @@
 -- order_items_default -> orders_default). A line carries its order's order_date in the key, so
 -- its order can only be in the twin: the rule is the same.
 --
--- Why: PostgreSQL checks a key against a partitioned table by planning over every partition.
--- A batch's 200k new lines took 3.5 s of deferred checks at commit against core.orders and
--- take 0.7 s against the twins; a first load validated each line partition against all of
--- core.orders (18.5 s at full size) and validates it against its twin (2.8 s for all).
+-- Why: PostgreSQL checks a key against a partitioned table by planning over every partition,
+-- for each new line at commit and for each line partition when a first load validates the key;
+-- against the twin it checks one plain table (measured in docs/benchmarks.md).
 --
 -- core.ensure_order_partitions() creates the twins together and links them; stages 36 and 49
 -- of a first load drop and rebuild these constraints with the others.

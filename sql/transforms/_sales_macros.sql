@@ -200,7 +200,7 @@ from (
 group by {{ keys | join(", ") }}
 having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0
 -- in key order, as the first load inserts: each leaf page of the primary key is reached once
--- (a 1 % batch at full size: 2.4-2.7 s for the daily mart instead of 3.4-4.6 s)
+-- (measured in docs/benchmarks.md)
 order by {{ keys | join(", ") }}
 on conflict ({{ keys | join(", ") }}) do update
     set
