@@ -3,19 +3,21 @@
 Scope ``all`` (the default) reads whole tables; ``--scope batch`` judges only what the latest
 run's batch touched (its staging tables are kept until the next run). The results are stored
 in etl.check_results (``--run N`` ties them to run N) and the command exits 1 when a check of
-severity ``error`` failed or could not run.
+severity ``error`` failed or could not run. ``--show`` prints the checks' SQL instead, as it would
+run, for psql (nothing is run or stored).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 import psycopg
 
 from . import db
-from .checks import CheckResult, blocking, record_results, run_checks
+from .checks import CheckResult, blocking, discover, record_results, render, run_checks, settings
 from .config import Settings
 from .errors import ShopetlError
 from .render import Renderer
@@ -37,6 +39,8 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     )
     p.add_argument("--check", action="append", dest="only", metavar="NAME", help="run only this check (repeatable)")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
+    p.add_argument("--show", action="store_true",
+                   help="print the SQL of the checks (with --check: of those) as it would run, for psql; run nothing")
     p.set_defaults(func=cmd_check)
 
 
@@ -44,6 +48,9 @@ def cmd_check(args: argparse.Namespace, s: Settings) -> int:
     renderer = Renderer(s.sql_dir / "checks")
     with db.connect(db.database_url(s), application_name="shopetl check") as conn:
         run_id = _judged_run(conn, args.run, args.scope)
+        if args.show:
+            sys.stdout.write(_show(renderer, run_id, args.scope, args.only))
+            return EXIT_OK
         # every check sees the same snapshot, even while a load commits
         conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         conn.read_only = True
@@ -79,6 +86,29 @@ def _judged_run(conn: psycopg.Connection, run: int | None, scope: str) -> int | 
         run = latest
     conn.rollback()
     return run
+
+
+def _show(renderer: Renderer, run_id: int | None, scope: str, only: list[str] | None) -> str:
+    """Each selected check as a psql script: its planner settings (`-- set:` lines) applied with
+    SET LOCAL in a transaction that is rolled back, then its query (the violating rows)."""
+    checks = discover(renderer.folder)
+    unknown = set(only or ()) - {c.name for c in checks}
+    if unknown:
+        raise ShopetlError(f"refused: no check named {', '.join(sorted(unknown))}"
+                           f" (known: {', '.join(c.name for c in checks)})")
+    out = []
+    shown: set[str] = set()
+    for c in checks:
+        if (only and c.name not in only) or c.path.name in shown:
+            continue
+        shown.add(c.path.name)  # a file of several checks (`-- also:`) is one query
+        names = ", ".join(m.name for m in checks if m.path == c.path)
+        sql = render(renderer, c, run_id=run_id, scope=scope).strip().rstrip(";")  # type: ignore[arg-type]
+        sets = "".join(f"set local {name} = {value};\n" for name, value in settings(sql).items())
+        run = "" if run_id is None else f", run {run_id}"
+        out.append(f"-- check {names} ({c.path.name}), scope {scope}{run}: its rows are the violations\n"
+                   f"begin;\n{sets}{sql};\nrollback;\n")
+    return "\n".join(out)
 
 
 def _as_json(r: CheckResult) -> dict[str, Any]:

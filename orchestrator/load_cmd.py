@@ -60,6 +60,10 @@ def cmd_render(args: argparse.Namespace, s: Settings) -> int:
     from .load import Pipeline, Run
 
     p = Pipeline(s)
+    try:
+        p.renderer.stage(args.stage)
+    except KeyError as exc:
+        raise ShopetlError(f"{exc.args[0]}; a check's SQL: `shopetl check --show --check NAME`") from None
     with p._ctl() as ctl:
         p.check_migrated(ctl)
         latest = ctl.execute(

@@ -624,3 +624,47 @@ def test_shopetl_check_refuses_batch_scope_for_an_older_run(settings: Settings, 
         _cli(settings, "--run", "999")
     with pytest.raises(ShopetlError, match="no check named nonsense"):
         _cli(settings, "--check", "nonsense")
+
+
+def test_shopetl_check_show_prints_each_checks_sql_for_psql_and_runs_nothing(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = settings.database_url
+    assert url
+    result = load_rows(settings, tmp_path, CLEAN, base=False)
+    _execute(url, f"update marts.daily_sales set revenue = revenue + 1 where sales_date = '{D2}'")
+    stored = query(url, "select count(*) from etl.check_results")
+
+    assert _cli(settings, "--show", "--scope", "batch", "--check", "daily_sales_reconcile",
+                "--check", "order_total_mismatch") == 0
+    script = capsys.readouterr().out
+    assert query(url, "select count(*) from etl.check_results") == stored  # nothing run, nothing stored
+    # one script per file: the file that also judges order_total_mismatch is shown once, by its own name
+    assert script.count("begin;") == 2 and script.count("rollback;") == 2
+    assert f"-- check daily_sales_reconcile (30_daily_sales_reconcile.sql), scope batch, run {result.run_id}" in script
+    assert "-- check order_revenue_is_sum_of_lines, order_total_mismatch (22_" in script
+
+    # what a DBA pastes into psql: the daily check's query gives its violating row
+    blocks = {b.split(" (", 1)[0]: b for b in script.removeprefix("-- check ").split("\n-- check ")}
+    query_sql = blocks["daily_sales_reconcile"].split("begin;\n", 1)[1].rsplit(";\nrollback;", 1)[0]
+    with psycopg.connect(url) as c:
+        rows = c.execute(query_sql).fetchall()  # type: ignore[arg-type]
+    assert [r[0] for r in rows] == [D2]
+
+    from shopetl.errors import ShopetlError
+
+    with pytest.raises(ShopetlError, match="no check named nonsense"):
+        _cli(settings, "--show", "--check", "nonsense")
+
+
+def test_a_check_with_planner_settings_is_shown_with_set_local(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from shopetl.checks import settings as check_settings
+
+    load_rows(settings, tmp_path, CLEAN, base=False)
+    assert _cli(settings, "--show", "--check", "order_item_keys_consistent") == 0
+    script = capsys.readouterr().out
+    wanted = check_settings(script)
+    assert wanted  # scope all: this check asks the planner for a merge join
+    assert "".join(f"set local {k} = {v};\n" for k, v in wanted.items()) in script

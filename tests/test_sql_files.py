@@ -56,3 +56,13 @@ def test_render_command_prints_what_runs(db_url: str) -> None:
     assert out.startswith("-- shopetl stage 23_validate_orders.sql")
     assert "staging.is_timestamp" in out and "{{" not in out
     assert pglast.parse_sql(out)
+
+
+def test_render_command_names_the_stages_and_points_to_checks_for_an_unknown_name(db_url: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "shopetl", "render", "daily_sales_reconcile"],
+        capture_output=True, text=True, env={"DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}, check=False,
+    )
+    assert done.returncode == 1  # a user's error, not an internal one
+    assert "no stage named 'daily_sales_reconcile'" in done.stderr and "validate_orders" in done.stderr
+    assert "shopetl check --show --check NAME" in done.stderr and "internal error" not in done.stderr
