@@ -5,6 +5,13 @@
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, touched with context %}
+{% if whole -%}
+-- Whole tables (a first load, before its ANALYZE): the lines meet their orders first, in one
+-- hash join on both cores, then the products; left to itself the planner hashed the products
+-- first and the 5M orders after, or merged each month after sorting it (docs/checks.md).
+-- set: join_collapse_limit = 1
+-- set: enable_mergejoin = off
+{% endif -%}
 with
 months as (
     {{ month_ranges() }}

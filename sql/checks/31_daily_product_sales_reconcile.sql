@@ -7,8 +7,12 @@
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range with context %}
 {% if whole -%}
+-- Whole tables: orders and lines hash-joined month by month on both cores (before a first
+-- load's ANALYZE the planner would otherwise merge or loop over index probes, docs/checks.md).
 -- set: enable_partitionwise_join = on
 -- set: enable_partitionwise_aggregate = on
+-- set: enable_mergejoin = off
+-- set: enable_nestloop = off
 {% endif -%}
 with
 months as (
