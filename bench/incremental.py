@@ -39,7 +39,7 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
 from common import fmt_s, log, median, table
-from load import phase_of, shopetl_load
+from load import phases_of, shopetl_load
 
 NEXT_STATUS = {"Pending": "Processing", "Processing": "Shipped", "Shipped": "In Transit",
                "In Transit": "Delivered", "Delivered": "Returned"}
@@ -209,10 +209,7 @@ def run_incremental_bench(url: str, work: Path, *, full_load_s: float | None = N
     stage_s = {n: median(next((x["seconds"] for x in r["stages"] if x["stage"] == n), 0.0) for r in runs)
                for n in names}
     stage_rows = {st["stage"]: st["rows"] for st in runs[-1]["stages"]}
-    phases: dict[str, float] = {}
-    for n, v in stage_s.items():
-        phases[phase_of(n)] = phases.get(phase_of(n), 0.0) + v
-    phases["outside stages (start-up, ledger, summary)"] = max(0.0, inc_s - sum(stage_s.values()))
+    phases = phases_of(runs, stage_s)
     return {
         "database": url.rsplit("/", 1)[-1], "batches": batches, "full_load_s": full_load_s,
         "incremental_s": inc_s, "ratio": inc_s / full_load_s, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),

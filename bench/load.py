@@ -69,6 +69,18 @@ def phase_of(stage: str) -> str:
     return "other"
 
 
+def phases_of(runs: list[dict[str, Any]], stage_s: dict[str, float]) -> dict[str, float]:
+    """Seconds per phase: the stages' medians summed per phase, and the time outside stages as the
+    median over the runs of each run's wall time minus its own stages (the median total minus
+    the summed stage medians is not that when the runs differ, and was reported as such)."""
+    phases: dict[str, float] = {}
+    for n, v in stage_s.items():
+        phases[phase_of(n)] = phases.get(phase_of(n), 0.0) + v
+    phases["outside stages (start-up, ledger, summary)"] = median(
+        max(0.0, r["wall_s"] - sum(x["seconds"] for x in r["stages"])) for r in runs)
+    return phases
+
+
 def baseline(admin: str, name: str, folder: Path) -> dict[str, Any]:
     """psql `\\copy` of the five files into typed UNLOGGED tables; total and per-file seconds."""
     url = common.fresh_db(admin, name)
@@ -149,10 +161,7 @@ def run_load_bench(folder: Path, scale: float, *, repeat: int = 1, prefix: str =
     stage_s = {n: median(next((x["seconds"] for x in s["stages"] if x["stage"] == n), 0.0) for s in loads)
                for n in names}
     staging_s = stage_s.get("stage_tables", 0.0) + stage_s.get("copy", 0.0)
-    phases: dict[str, float] = {}
-    for n, v in stage_s.items():
-        phases[phase_of(n)] = phases.get(phase_of(n), 0.0) + v
-    phases["outside stages (start-up, ledger, summary)"] = max(0.0, load_s - sum(stage_s.values()))
+    phases = phases_of(loads, stage_s)
     return {
         "scale": scale, "folder": str(folder), "repeat": repeat, "rows": rows, "rejected": rejected,
         "size_mb": size_mb, "baseline_s": base_s, "shopetl_s": load_s,

@@ -56,3 +56,20 @@ def test_bench_profile_completes(tmp_path: Path) -> None:
     report = json.loads(report_path.read_text())
     assert {"validate_orders", "publish_orders", "checks", "analyze"} <= set(report["stages"])
     assert any(s["plan"] for s in report["statements"])
+
+
+def test_time_outside_stages_is_the_median_of_each_runs_own() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from load import phases_of
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    # three batches, 0.4 s outside their stages each, one with a much faster check stage
+    runs = [
+        {"wall_s": 10.4, "stages": [{"stage": "copy", "seconds": 2.0}, {"stage": "checks", "seconds": 8.0}]},
+        {"wall_s": 4.4, "stages": [{"stage": "copy", "seconds": 2.0}, {"stage": "checks", "seconds": 2.0}]},
+        {"wall_s": 10.4, "stages": [{"stage": "copy", "seconds": 3.0}, {"stage": "checks", "seconds": 7.0}]},
+    ]
+    phases = phases_of(runs, {"copy": 2.0, "checks": 7.0})
+    assert phases["outside stages (start-up, ledger, summary)"] == pytest.approx(0.4)
+    assert phases["staging"] == 2.0 and phases["data-quality checks"] == 7.0
