@@ -210,28 +210,33 @@ def run_checks(
         raise ValueError(f"scope is 'batch' or 'all', not {scope!r}")
     if scope == "batch" and run_id is None:
         raise ValueError("scope 'batch' judges one run: give its run_id")
-    checks = discover(renderer.folder)
-    if only is not None:
-        wanted = set(only)
-        unknown = wanted - {c.name for c in checks}
-        if unknown:
-            known = ", ".join(c.name for c in checks)
-            raise ValueError(f"no check named {', '.join(sorted(unknown))} (known: {known})")
-        checks = [c for c in checks if c.name in wanted]
+    checks = select(discover(renderer.folder), only)
     if scope == "batch" and not (context or {}).get("bulk"):
         _analyze_scope(conn)
     results: list[CheckResult] = []
-    done: set[str] = set()
-    for c in checks:
-        if c.name in done:
-            continue
-        together = [m for m in checks if c.shared and m.path == c.path]
-        if together:
-            results += _run_shared(conn, renderer, together, run_id=run_id, scope=scope, context=context)
-            done.update(m.name for m in together)
-        else:
-            results.append(_run_one(conn, renderer, c, run_id=run_id, scope=scope, context=context))
+    for together in by_query(checks):
+        results += _run_shared(conn, renderer, together, run_id=run_id, scope=scope, context=context)
     return results
+
+
+def select(checks: list[Check], only: Iterable[str] | None) -> list[Check]:
+    """The checks named in ``only`` (all when None); ValueError names an unknown one."""
+    if only is None:
+        return checks
+    wanted = set(only)
+    unknown = wanted - {c.name for c in checks}
+    if unknown:
+        known = ", ".join(c.name for c in checks)
+        raise ValueError(f"no check named {', '.join(sorted(unknown))} (known: {known})")
+    return [c for c in checks if c.name in wanted]
+
+
+def by_query(checks: list[Check]) -> list[list[Check]]:
+    """The checks grouped by the one query that judges them (their file), in order."""
+    groups: dict[Path, list[Check]] = {}
+    for c in checks:
+        groups.setdefault(c.path, []).append(c)
+    return list(groups.values())
 
 
 def _analyze_scope(conn: psycopg.Connection) -> None:
@@ -243,11 +248,6 @@ def _analyze_scope(conn: psycopg.Connection) -> None:
                 conn.execute(f"analyze {table}")  # type: ignore[arg-type]
         except psycopg.Error:
             pass
-
-
-def _run_one(conn: psycopg.Connection, renderer: Renderer, check: Check, *, run_id: int | None,
-             scope: RunScope, context: Mapping[str, Any] | None) -> CheckResult:
-    return _run_shared(conn, renderer, [check], run_id=run_id, scope=scope, context=context)[0]
 
 
 def _run_shared(conn: psycopg.Connection, renderer: Renderer, checks: list[Check], *, run_id: int | None,
@@ -341,5 +341,5 @@ def _message(exc: psycopg.Error) -> str:
 __all__ = [
     "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_file",
     "parse_header",
-    "record_results", "render", "run_checks", "settings",
+    "by_query", "record_results", "render", "run_checks", "select", "settings",
 ]

@@ -17,7 +17,17 @@ from typing import Any
 import psycopg
 
 from . import db
-from .checks import CheckResult, blocking, discover, record_results, render, run_checks, settings
+from .checks import (
+    CheckResult,
+    blocking,
+    by_query,
+    discover,
+    record_results,
+    render,
+    run_checks,
+    select,
+    settings,
+)
 from .config import Settings
 from .errors import ShopetlError
 from .render import Renderer
@@ -92,21 +102,18 @@ def _show(renderer: Renderer, run_id: int | None, scope: str, only: list[str] | 
     """Each selected check as a psql script: its planner settings (`-- set:` lines) applied with
     SET LOCAL in a transaction that is rolled back, then its query (the violating rows)."""
     checks = discover(renderer.folder)
-    unknown = set(only or ()) - {c.name for c in checks}
-    if unknown:
-        raise ShopetlError(f"refused: no check named {', '.join(sorted(unknown))}"
-                           f" (known: {', '.join(c.name for c in checks)})")
+    try:
+        groups = by_query(select(checks, only))
+    except ValueError as exc:  # an unknown --check name
+        raise ShopetlError(f"refused: {exc}") from None
     out = []
-    shown: set[str] = set()
-    for c in checks:
-        if (only and c.name not in only) or c.path.name in shown:
-            continue
-        shown.add(c.path.name)  # a file of several checks (`-- also:`) is one query
-        names = ", ".join(m.name for m in checks if m.path == c.path)
-        sql = render(renderer, c, run_id=run_id, scope=scope).strip().rstrip(";")  # type: ignore[arg-type]
+    for group in groups:  # a file of several checks (`-- also:`) is one query
+        path = group[0].path
+        names = ", ".join(c.name for c in checks if c.path == path)
+        sql = render(renderer, group[0], run_id=run_id, scope=scope).strip().rstrip(";")  # type: ignore[arg-type]
         sets = "".join(f"set local {name} = {value};\n" for name, value in settings(sql).items())
         run = "" if run_id is None else f", run {run_id}"
-        out.append(f"-- check {names} ({c.path.name}), scope {scope}{run}: its rows are the violations\n"
+        out.append(f"-- check {names} ({path.name}), scope {scope}{run}: its rows are the violations\n"
                    f"begin;\n{sets}{sql};\nrollback;\n")
     return "\n".join(out)
 
