@@ -117,9 +117,9 @@ class Binding:
 
     field: RootField
     function: ApiFunction
-    _statements: dict[tuple[str, ...], sql.Composed] = dataclass_field(default_factory=dict)
+    _statements: dict[tuple[str, ...], str] = dataclass_field(default_factory=dict)
 
-    def statement(self, parameters: tuple[str, ...], *, with_request_user: bool) -> sql.Composed:
+    def statement(self, parameters: tuple[str, ...], *, with_request_user: bool) -> str:
         key = (*parameters, "+user" if with_request_user else "")
         cached = self._statements.get(key)
         if cached is not None:
@@ -138,8 +138,11 @@ class Binding:
                 "(select pg_catalog.set_config('shopetl.request_user', {}, true) as user_name) "
                 "{} from request"
             ).format(sql.Placeholder("request_user"), call)
-        self._statements[key] = call
-        return call
+        # kept as text: psycopg caches the conversion of a query string, whereas a Composed is
+        # rendered again (its identifiers escaped) on every execute
+        text = call.as_string(None)
+        self._statements[key] = text
+        return text
 
 
 def _collect(selection_set: Any, name: str, fragments: dict[str, Any], seen: set[str]) -> list[FieldNode]:

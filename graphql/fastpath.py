@@ -249,8 +249,15 @@ class FastPath:
                                                    plan.operation_name)
         if errors:
             raise Unsupported("variables")
-        results = await asyncio.gather(*(self._root(root, ec, ctx) for root in plan.roots),
-                                       return_exceptions=True)
+        results: list[Any]
+        if len(plan.roots) == 1:  # the usual request: awaited as it is, no task to schedule
+            try:
+                results = [await self._root(plan.roots[0], ec, ctx)]
+            except Exception as exc:  # noqa: BLE001 - judged below, as gather's results are
+                results = [exc]
+        else:
+            results = await asyncio.gather(*(self._root(root, ec, ctx) for root in plan.roots),
+                                           return_exceptions=True)
         for result in results:
             if isinstance(result, Unsupported) or (
                 isinstance(result, BaseException) and not isinstance(result, Exception)
