@@ -40,6 +40,11 @@ from .binding import Binding, nested_arguments
 from .sdl import RootField
 
 
+def _constant(value: Any) -> Callable[[Any], Any]:
+    """A converter that answers ``value`` whatever it is given (``__typename``)."""
+    return lambda _ignored: value
+
+
 class Unsupported(Exception):
     """The fast path cannot answer this request; Tartiflette's execution will."""
 
@@ -181,12 +186,11 @@ class FastPath:
             merged: OrderedDict[str, list[FieldNode]] = OrderedDict()
             for node in nodes:
                 self._collect(node.selection_set, named.name, fragments, merged)
-            selection = []
+            selection: list[tuple[str, str | None, Callable[[Any], Any]]] = []
             for key, sub in merged.items():
                 name = sub[0].name.value
                 if name == "__typename":
-                    type_name = named.name
-                    selection.append((key, None, lambda _value, t=type_name: t))
+                    selection.append((key, None, _constant(named.name)))
                     continue
                 if name.startswith("__"):
                     raise Unsupported("introspection")
@@ -245,9 +249,10 @@ class FastPath:
 
     # -- executing -----------------------------------------------------------------------------
     async def execute(self, plan: Plan, variables: dict[str, Any] | None, ctx: Any) -> dict[str, Any]:
+        # operation_name may be None, as Tartiflette's own Engine.execute passes it (its hint says str)
         ec, errors = await build_execution_context(self.schema, plan.document, None, ctx, variables,
-                                                   plan.operation_name)
-        if errors:
+                                                   plan.operation_name)  # type: ignore[arg-type]
+        if errors or ec is None:
             raise Unsupported("variables")
         results: list[Any]
         if len(plan.roots) == 1:  # the usual request: awaited as it is, no task to schedule

@@ -18,11 +18,15 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psycopg
 
-from .delivery import DeliveryFile, open_binary
+from .delivery import DeliveryFile
 from .render import Renderer, sql_ident
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +61,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+    def readinto(self, b: WriteableBuffer) -> int:
         n = self._f.readinto(b)
         if n:
             self.sha.update(memoryview(b)[:n])

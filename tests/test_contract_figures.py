@@ -15,7 +15,7 @@ import pytest
 from shopetl.config import Settings
 from shopetl.errors import RefusedInput
 
-from .etl_helpers import BASE, HEADERS, load_rows, query, rejects, run_load, write_delivery
+from .etl_helpers import BASE, load_rows, query, rejects, run_load, write_delivery
 
 # Categories: 1 Electronics > 2 Phones > 4 Smartphones; 1 > 3 Laptops. Products: 10 Phone (2),
 # 11 Laptop (3), 12 Smartphone (4).

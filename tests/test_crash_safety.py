@@ -38,7 +38,7 @@ def shopetl(url: str, *args: str, failpoint: str | None = None) -> subprocess.Co
 @pytest.fixture(scope="module")
 def reference(delivery: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[tuple[object, ...]]]:
     """The tables after one uninterrupted load, in a database of their own."""
-    from .conftest import PG_HOST, PG_PORT, SQL_DIR
+    from .conftest import PG_HOST, PG_PORT
 
     name = f"shopetl_crash_ref_{os.getpid()}"
     admin = psycopg.conninfo.make_conninfo(host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres")
