@@ -7,9 +7,17 @@ Both servers run on 127.0.0.1 against the same database, one after the other, ea
 bench/apiclient.py in a separate process. For each of four queries, requests with seeded,
 varied arguments drawn from the loaded data (bench/api.py: `arguments`) are sent at 1 and at 8
 concurrent clients for --duration seconds each (after a warm-up; longer, up to 6 x, until at
-least --min-requests were sent, for the slow queries), the two servers taking turns to go first. Both get the same requests in the same order: shopetl a GraphQL document selecting
+least --min-requests were sent, for the slow queries). A cell's time and requests are split into
+--rounds rounds (default 3) in which the two servers take turns to go first, so that a drift of
+the machine's speed over the minutes of a run falls on both; a round gives both servers the same
+requests, each round other ones. A cell's percentiles are those of all its rounds' latencies,
+its requests/s all answers over all measured time. Both get the same requests in the same order: shopetl a GraphQL document selecting
 what a client would (`nodes`, not also `edges`), PostGraphile the same function call, whose
 result is one JSON scalar holding everything the function returns.
+
+The server's CPU time per request (user + system of its processes, from /proc, over each round)
+is reported next to the latencies: at 8 clients both servers share two cores with the database
+and the load generator, so requests/s follows it.
 
     productSales           p_from/p_to a week, calendar month, quarter or 365 days; orderBy by
                            revenue, units or orders; first 20; a third filtered by a category
@@ -52,6 +60,7 @@ from common import log, percentile, table
 
 QUERIES = ("productSales", "customer", "topProductsByCategory", "salesTrends")
 CONCURRENCY = (1, 8)
+MAX_REQUESTS = 5000  # per cell (query, server, clients), over all its rounds
 
 PRODUCT = """productId name description sku price cost inventoryCount isActive createdAt
       category { categoryId name parentId }"""
@@ -243,6 +252,21 @@ class Server:
         wait_ready(self.endpoint, self.proc, 300, self.log_path)
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far: every process of its
+        own session (npx and node, or shopetl and its workers), from /proc; nan without /proc."""
+        if self.proc is None or not Path("/proc/self/stat").exists():
+            return float("nan")
+        ticks = 0
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:  # after the ")" that ends the command name: state, ppid, pgrp, session, ...
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[3]) == self.proc.pid:  # session id (field 6)
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def __exit__(self, *exc: object) -> None:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)  # its own session: npx, node and the cluster workers
@@ -276,21 +300,45 @@ def postgraphile_version(work: Path) -> str:
 
 
 # -- measuring -----------------------------------------------------------------------------------------
-def drive(server: Server, bodies: Path, concurrency: int, duration: float, work: Path, min_requests: int = 0
-          ) -> dict[str, Any]:
+def drive(server: Server, bodies: Path, concurrency: int, duration: float, work: Path, min_requests: int = 0,
+          *, start: int = 0, max_requests: int = 5000) -> dict[str, Any]:
+    """One round of requests from ``bodies`` (from line ``start`` on) at ``concurrency`` clients: the
+    load generator's answer (latencies kept) and the CPU the server used meanwhile."""
     out = work / f"result-{server.name}-{bodies.stem}-{concurrency}.json"
+    warmup = max(5, 2 * concurrency)
     cmd = [sys.executable, str(Path(__file__).with_name("apiclient.py")), "--url", server.endpoint,
            "--bodies", str(bodies), "--concurrency", str(concurrency), "--duration", str(duration),
-           "--warmup", str(max(5, 2 * concurrency)), "--min-requests", str(min_requests),
-           "--max-duration", str(6 * duration), "--out", str(out)]
+           "--warmup", str(warmup), "--min-requests", str(min_requests), "--start", str(start),
+           "--max-requests", str(max_requests), "--max-duration", str(6 * duration), "--out", str(out)]
+    cpu_before = server.cpu_seconds()
     proc = subprocess.run(cmd, capture_output=True, text=True)
+    cpu_s = server.cpu_seconds() - cpu_before
     if proc.returncode != 0:
         raise SystemExit(f"apiclient failed:\n{proc.stderr[-3000:]}")
     r = json.loads(out.read_text())
-    lat = r.pop("latencies_ms")
-    r.update(p50_ms=percentile(lat, 50), p95_ms=percentile(lat, 95), p99_ms=percentile(lat, 99),
-             max_ms=max(lat) if lat else float("nan"), mean_ms=(sum(lat) / len(lat)) if lat else float("nan"))
+    r.update(cpu_s=cpu_s, sent=r["requests"] + r["errors"] + warmup)
     return r
+
+
+def merge_rounds(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One cell from its rounds: percentiles of all their latencies together, requests/s as all
+    answers over all measured time, the server's CPU per request sent (warm-ups included, as the
+    server served them), and each round's own requests/s and p95 for the record."""
+    lat = [x for r in rounds for x in r["latencies_ms"]]
+    requests = sum(r["requests"] for r in rounds)
+    elapsed = sum(r["elapsed_s"] for r in rounds)
+    return {
+        "concurrency": rounds[0]["concurrency"], "rounds": len(rounds), "requests": requests,
+        "errors": sum(r["errors"] for r in rounds),
+        "error_samples": [e for r in rounds for e in r["error_samples"]][:3],
+        "elapsed_s": elapsed, "rps": requests / elapsed if elapsed > 0 else float("nan"),
+        "p50_ms": percentile(lat, 50), "p95_ms": percentile(lat, 95), "p99_ms": percentile(lat, 99),
+        "max_ms": max(lat) if lat else float("nan"), "mean_ms": (sum(lat) / len(lat)) if lat else float("nan"),
+        "mean_bytes": (sum(r["mean_bytes"] * r["requests"] for r in rounds) / requests) if requests else 0,
+        "cpu_ms_per_request": 1000 * sum(r["cpu_s"] for r in rounds) / max(1, sum(r["sent"] for r in rounds)),
+        "round_rps": [r["rps"] for r in rounds],
+        "round_p95_ms": [percentile(r["latencies_ms"], 95) for r in rounds],
+    }
 
 
 def _matching_paren(text: str, open_at: int) -> int:
@@ -403,7 +451,8 @@ def explain_call(url: str, query: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7, postgraphile: bool = True,
                   workers: int = 1, package: str = "postgraphile@4", explain: bool = True, min_requests: int = 40,
-                  queries: tuple[str, ...] = QUERIES, concurrency: tuple[int, ...] = CONCURRENCY) -> dict[str, Any]:
+                  queries: tuple[str, ...] = QUERIES, concurrency: tuple[int, ...] = CONCURRENCY,
+                  rounds: int = 3) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     ranges = data_ranges(url)
     requests: dict[str, list[dict[str, Any]]] = {}
@@ -421,22 +470,34 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
         try:
             pgl = pgl_ctx.__enter__() if pgl_ctx else None
             by_name = {"shopetl": shop, "postgraphile": pgl}
-            for i, (q, c) in enumerate(cells):
-                order = servers if i % 2 == 0 else servers[::-1]  # take turns going first (cache warmth)
-                for s in order:
-                    r = drive(by_name[s], work / f"{s}-{q}.jsonl", c, duration, work,  # type: ignore[arg-type]
-                              min_requests)
+            rounds = max(1, rounds)
+            per_round = -(-MAX_REQUESTS // rounds)
+            turn = 0
+            for q, c in cells:
+                measured: dict[str, list[dict[str, Any]]] = {s: [] for s in servers}
+                for k in range(rounds):
+                    # the servers take turns going first (cache warmth, the machine's drift); in a
+                    # round both get the same requests, each round other ones
+                    order = servers if turn % 2 == 0 else servers[::-1]
+                    turn += 1
+                    for s in order:
+                        measured[s].append(drive(
+                            by_name[s], work / f"{s}-{q}.jsonl", c, duration / rounds, work,  # type: ignore[arg-type]
+                            -(-min_requests // rounds), start=k * per_round, max_requests=per_round))
+                for s in servers:
+                    r = merge_rounds(measured[s])
                     r.update(server=s, query=q)
                     results.append(r)
                     log(f"{q:<22} {s:<12} {c} client(s): p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms,"
-                        f" {r['rps']:.1f} req/s, {r['requests']} requests, {r['errors']} errors"
+                        f" {r['rps']:.1f} req/s, {r['requests']} requests, {r['errors']} errors,"
+                        f" server CPU {r['cpu_ms_per_request']:.3f} ms/request"
                         + (f" e.g. {r['error_samples'][0][:200]}" if r["errors"] else ""))
         finally:
             if pgl_ctx:
                 pgl_ctx.__exit__(None, None, None)
     report: dict[str, Any] = {
         "database": url.rsplit("/", 1)[-1], "duration_s": duration, "min_requests": min_requests, "seed": seed,
-        "workers": workers,
+        "workers": workers, "rounds": max(1, rounds),
         "postgraphile": postgraphile_version(work) if postgraphile else None,
         "data_ranges": {k: (str(v) if isinstance(v, dt.date) else v) for k, v in ranges.items() if k != "categories"},
         "categories": len(ranges["categories"]), "results": results,
@@ -469,10 +530,10 @@ def api_markdown(r: dict[str, Any]) -> str:
     for x in res:
         rows.append([x["query"], x["server"], x["concurrency"], f"{x['requests']:,}", x["errors"],
                      f"{x['p50_ms']:.1f}", f"{x['p95_ms']:.1f}", f"{x['p99_ms']:.1f}", f"{x['rps']:.1f}",
-                     f"{x['mean_bytes'] / 1024:.1f}"])
+                     f"{x['mean_bytes'] / 1024:.1f}", f"{x.get('cpu_ms_per_request', float('nan')):.3f}"])
     rows.sort(key=lambda row: (QUERIES.index(row[0]), row[2], row[1] != "shopetl"))
     out = [table(["query", "server", "clients", "requests", "errors", "p50 ms", "p95 ms", "p99 ms", "req/s",
-                  "KiB/answer"], rows, "lllrrrrrrr")]
+                  "KiB/answer", "server CPU ms/request"], rows, "lllrrrrrrrr")]
     summary = []
     for q in QUERIES:
         s1, s8, p1, p8 = find("shopetl", q, 1), find("shopetl", q, 8), find("postgraphile", q, 1), find("postgraphile", q, 8)
@@ -513,6 +574,8 @@ def main() -> None:
     ap.add_argument("--min-requests", type=int, default=40,
                     help="measure on after --duration until this many requests (at most 6 x --duration)")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds per cell, the servers taking turns; --duration and the requests are split among them")
     ap.add_argument("--skip-postgraphile", action="store_true")
     ap.add_argument("--postgraphile-package", default="postgraphile@4")
     ap.add_argument("--no-explain", action="store_true")
@@ -522,7 +585,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="shopetl-bench-api-"))
     report = run_api_bench(url, work, duration=args.duration, seed=args.seed, postgraphile=not args.skip_postgraphile,
                            workers=args.workers, package=args.postgraphile_package, explain=not args.no_explain,
-                           min_requests=args.min_requests,
+                           min_requests=args.min_requests, rounds=args.rounds,
                            queries=tuple(args.queries.split(",")))
     path = common.write_json("api", 0, report)
     print(api_markdown(report))

@@ -26,7 +26,7 @@ import aiohttp
 
 async def main_async(args: argparse.Namespace) -> dict[str, object]:
     bodies = [line.encode() for line in Path(args.bodies).read_text().splitlines() if line.strip()]
-    position = 0
+    position = args.start
     latencies: list[float] = []
     errors: list[str] = []
     sizes: list[int] = []
@@ -57,7 +57,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, object]:
 
         async def warm() -> None:
             nonlocal position
-            while position < args.warmup:
+            while position < args.start + args.warmup:
                 body = bodies[position % len(bodies)]
                 position += 1
                 await one(body)
@@ -106,6 +106,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=20.0)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--max-requests", type=int, default=5000)
+    ap.add_argument("--start", type=int, default=0, help="the line of --bodies to begin with (warm-up included)")
     ap.add_argument("--min-requests", type=int, default=0, help="go on after --duration until this many were sent")
     ap.add_argument("--max-duration", type=float, default=120.0, help="but never start one after this many seconds")
     ap.add_argument("--timeout", type=float, default=120.0)

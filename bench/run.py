@@ -45,6 +45,8 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=common.RESULTS, help="results folder (default bench/results)")
     ap.add_argument("--api-duration", type=float, default=None,
                     help="seconds per query, server and concurrency (default 20; 3 below scale 0.1)")
+    ap.add_argument("--api-rounds", type=int, default=3,
+                    help="rounds per API cell, the servers taking turns (default 3; see bench/api.py)")
     ap.add_argument("--api-min-requests", type=int, default=40,
                     help="per cell, measure on after --api-duration until this many requests (at most 6x as long)")
     ap.add_argument("--api-workers", type=int, default=1, help="server processes for both servers (default 1)")
@@ -96,11 +98,13 @@ def main() -> int:
         # 3. API
         if not args.skip_api:
             a = api.run_api_bench(url, work / "api", duration=api_duration, postgraphile=not args.skip_postgraphile,
-                                  workers=args.api_workers, min_requests=args.api_min_requests)
+                                  workers=args.api_workers, min_requests=args.api_min_requests,
+                                  rounds=args.api_rounds)
             report["api"] = a
             md += ["## API", "", f"Database {target_db} (the full load plus the incremental batches),"
                    f" {api_duration:g} s per cell (or until {args.api_min_requests} requests, at most"
-                   f" {6 * api_duration:g} s), {args.api_workers} server process each"
+                   f" {6 * api_duration:g} s) in {max(1, args.api_rounds)} rounds, the servers taking turns,"
+                   f" {args.api_workers} server process each"
                    + (f", PostGraphile {a['postgraphile']}" if a.get("postgraphile") else "") + ".", "",
                    api.api_markdown(a), ""]
     finally:

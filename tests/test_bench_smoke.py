@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,8 @@ def test_bench_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert {r["query"] for r in report["api"]["results"]} == {
         "productSales", "customer", "topProductsByCategory", "salesTrends"}
     assert all(r["requests"] > 0 and r["errors"] == 0 for r in report["api"]["results"])
+    # three rounds per cell by default, and the server's CPU measured (NaN would fail >= 0)
+    assert all(r["rounds"] == 3 and r["cpu_ms_per_request"] >= 0 for r in report["api"]["results"])
     assert markdown.read_text().startswith("# shopetl benchmarks")
 
 
@@ -73,3 +76,45 @@ def test_time_outside_stages_is_the_median_of_each_runs_own() -> None:
     phases = phases_of(runs, {"copy": 2.0, "checks": 7.0})
     assert phases["outside stages (start-up, ledger, summary)"] == pytest.approx(0.4)
     assert phases["staging"] == 2.0 and phases["data-quality checks"] == 7.0
+
+
+def _bench_module(name: str):  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        return __import__(name)
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+
+
+def test_an_api_cell_pools_the_latencies_and_the_time_of_its_rounds() -> None:
+    api = _bench_module("api")
+    fast = {"concurrency": 8, "requests": 100, "errors": 0, "error_samples": [], "elapsed_s": 1.0, "rps": 100.0,
+            "latencies_ms": [1.0] * 100, "mean_bytes": 10.0, "cpu_s": 0.05, "sent": 116}
+    slow = {"concurrency": 8, "requests": 20, "errors": 1, "error_samples": ["HTTP 500"], "elapsed_s": 1.0,
+            "rps": 20.0, "latencies_ms": [10.0] * 20, "mean_bytes": 40.0, "cpu_s": 0.03, "sent": 37}
+    cell = api.merge_rounds([fast, slow])
+    # all answers over all measured time, not the mean of 100 and 20 req/s
+    assert cell["requests"] == 120 and cell["rps"] == pytest.approx(60.0)
+    # percentiles of the pooled 120 latencies: the slow round's 20 are the top sixth
+    assert cell["p50_ms"] == 1.0 and cell["p95_ms"] == 10.0
+    assert cell["errors"] == 1 and cell["error_samples"] == ["HTTP 500"]
+    assert cell["mean_bytes"] == pytest.approx((100 * 10 + 20 * 40) / 120)
+    assert cell["cpu_ms_per_request"] == pytest.approx(1000 * 0.08 / 153)
+    assert cell["round_rps"] == [100.0, 20.0] and cell["round_p95_ms"] == [1.0, 10.0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_servers_cpu_time_counts_every_process_of_its_session(tmp_path: Path) -> None:
+    api = _bench_module("api")
+    # a parent that idles and a child that spins, in the server's own session as bench/api.py starts it
+    burn = "import subprocess, sys; subprocess.run([sys.executable, '-c', 'while True: pass'])"
+    server = api.Server("burner", [sys.executable, "-c", burn], 0, dict(os.environ), tmp_path)
+    server.proc = subprocess.Popen(server.cmd, start_new_session=True)
+    try:
+        first = server.cpu_seconds()
+        deadline = time.monotonic() + 10
+        while server.cpu_seconds() - first < 0.3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.cpu_seconds() - first >= 0.3  # the child's, not the idle parent's
+    finally:
+        server.__exit__(None, None, None)
