@@ -58,7 +58,7 @@ PHASES = (
                                       "dim_date")),
     ("data-quality checks", ("checks",)),
     ("commit (deferred key checks, file sync)", ("commit",)),
-    ("views, ANALYZE", ("refresh_views", "analyze")),
+    ("views, VACUUM (a first load), ANALYZE", ("refresh_views", "vacuum", "analyze")),
 )
 
 

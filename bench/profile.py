@@ -168,7 +168,10 @@ def profile(folder: Path, *, prefix: str, keep: bool, database: str | None = Non
             with p._work() as conn:
                 conn.autocommit = True
                 first = database is None
-                for stage, extra in (("refresh_views", {"first_refresh": first}), ("analyze", {})):
+                after = [("refresh_views", {"first_refresh": first}), ("vacuum", {}), ("analyze", {})]
+                for stage, extra in after:
+                    if stage == "vacuum" and not first:  # as Pipeline.refresh: after a first load only
+                        continue
                     stages[stage] = run_statements(conn, stage, p.renderer.render(stage, **ctx, **extra), stmts)
                     log(f"{stage}: {stages[stage]:.1f} s")
     finally:

@@ -434,6 +434,9 @@ class Pipeline:
         with self._work() as conn:
             bulk = conn.execute("select not exists (select 1 from core.order_keys)").fetchone()[0]  # type: ignore[index]
             ctx = {**run.context(self.settings.reject_threshold), "bulk": bulk}
+            # recorded for the ledger (pipelineRuns' isFullLoad) and for refresh(), which vacuums
+            # after a first load
+            ctl.execute("update etl.runs set is_full_load = %s where run_id = %s", (bulk, run_id))
             if bulk:
                 log.info("first load into empty order tables: their indexes and keys are built after the insert")
                 conn.execute("set work_mem = '1GB'")
@@ -491,6 +494,9 @@ class Pipeline:
                 "select bool_or(not ispopulated) from pg_matviews where schemaname = 'marts'"
             ).fetchone()[0]  # type: ignore[index]
             self._run_stage(conn, ctl, run_id, "refresh_views", {**ctx, "first_refresh": bool(never)})
+            full = ctl.execute("select is_full_load from etl.runs where run_id = %s", (run_id,)).fetchone()
+            if full and full[0]:
+                self._run_stage(conn, ctl, run_id, "vacuum", ctx)
             self._run_stage(conn, ctl, run_id, "analyze", ctx)
 
     def finish(

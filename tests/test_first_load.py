@@ -7,11 +7,13 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pglast
 import psycopg
 import pytest
 from shopetl import embedded
 from shopetl.config import Settings
 
+from .conftest import SQL_DIR
 from .etl_helpers import BASE, query, run_load, write_delivery
 from .test_incremental import BATCH_1, BATCH_2
 
@@ -48,6 +50,45 @@ def test_a_first_load_leaves_the_migrated_indexes_and_constraints(
     assert query(db_url, SCHEMA) == migrated
     assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"  # a later batch
     assert query(db_url, SCHEMA) == migrated
+
+
+#: Every table and materialized view of core and marts (partitions through their parents).
+CORE_AND_MARTS = """
+select c.oid::regclass::text
+from pg_class as c
+where c.relnamespace in ('core'::regnamespace, 'marts'::regnamespace)
+  and c.relkind in ('r', 'p', 'm') and not c.relispartition
+order by 1
+"""
+
+#: Tables of core and marts (partitions included) with pages not marked all-visible.
+NOT_ALL_VISIBLE = """
+select c.oid::regclass::text, c.relpages, c.relallvisible
+from pg_class as c
+where c.relnamespace in ('core'::regnamespace, 'marts'::regnamespace)
+  and c.relkind in ('r', 'm') and c.relallvisible < c.relpages
+order by 1
+"""
+
+
+def test_the_vacuum_stage_names_every_core_and_mart_table(db_url: str) -> None:
+    [statement] = pglast.parse_sql((SQL_DIR / "transforms" / "55_vacuum.sql").read_text())
+    named = [f"{r.relation.schemaname}.{r.relation.relname}" for r in statement.stmt.rels]
+    assert sorted(named) == [name for (name,) in query(db_url, CORE_AND_MARTS)]
+    assert [o.defname for o in statement.stmt.options] == ["freeze"]
+
+
+def test_a_first_load_vacuums_what_it_filled_and_a_batch_leaves_that_to_autovacuum(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"  # a first load
+    assert query(db_url, "select is_full_load from etl.runs") == [(True,)]
+    assert query(db_url, "select stage from etl.run_stages where stage = 'vacuum'") == [("vacuum",)]
+    assert query(db_url, "select count(*) from core.orders") != [(0,)]
+    assert query(db_url, NOT_ALL_VISIBLE) == []  # every page of every table marked visible
+    assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"  # a later batch
+    assert query(db_url, "select is_full_load from etl.runs order by run_id") == [(True,), (False,)]
+    assert query(db_url, "select run_id from etl.run_stages where stage = 'vacuum'") == [(1,)]
 
 
 #: Each partition of core.order_items and the table its foreign key on (order_id, order_date) references.
