@@ -229,6 +229,12 @@ def incremental_markdown(r: dict[str, Any]) -> str:
     out.append("")
     out.append("Status changes of the first batch, by old status: " + ", ".join(
         f"{k} {v:,}" for k, v in sorted(b["status_changes_from"].items())) + ".")
+    out.append("")
+    out.append("Each batch: " + "; ".join(
+        f"{k + 1}. {run['wall_s']:.1f} s" + (
+            f", {run['wal']['bytes'] / 1e6:,.0f} MB of WAL with {run['wal']['fpi']:,.0f} full-page images"
+            if run.get("wal") else "")
+        for k, run in enumerate(r["runs"])) + " (WAL server-wide while the batch ran, pg_stat_wal).")
     total = r["incremental_s"]
     out.append("")
     out.append(table(["phase", "seconds", "share"],

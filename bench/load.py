@@ -107,6 +107,24 @@ def read_stages(url: str, run_id: int) -> list[dict[str, Any]]:
     return [{"stage": s, "seconds": float(d), "rows": r} for s, d, r in rows]
 
 
+def wal_counters(url: str) -> dict[str, float] | None:
+    """The server's WAL counters so far (pg_stat_wal, PostgreSQL 14+): records, full-page images,
+    bytes. Server-wide: the difference over a load counts whatever wrote WAL meanwhile, autovacuum
+    included. None where the view is missing or unreadable."""
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("select wal_records, wal_fpi, wal_bytes from pg_stat_wal").fetchone()
+    except psycopg.Error:
+        return None
+    return None if row is None else {"records": float(row[0]), "fpi": float(row[1]), "bytes": float(row[2])}
+
+
+def wal_written(before: dict[str, float] | None, after: dict[str, float] | None) -> dict[str, float] | None:
+    if before is None or after is None:
+        return None
+    return {k: after[k] - before[k] for k in before}
+
+
 def shopetl_load(url: str, folder: Path, *, migrate: bool = True, extra_env: dict[str, str] | None = None
                  ) -> dict[str, Any]:
     """`shopetl load FOLDER --json` into the database at ``url``, timed as a process."""
@@ -115,7 +133,9 @@ def shopetl_load(url: str, folder: Path, *, migrate: bool = True, extra_env: dic
         m = common.run_timed([*SHOPETL, "migrate"], env=env)
         if m.returncode != 0:
             raise SystemExit(f"shopetl migrate failed ({m.returncode}):\n{m.stderr[-3000:]}")
+    wal_before = wal_counters(url)
     t = common.run_timed([*SHOPETL, "load", str(folder), "--json"], env=env)
+    wal = wal_written(wal_before, wal_counters(url))
     if t.returncode != 0:
         raise SystemExit(f"shopetl load {folder} failed ({t.returncode}):\n{t.stderr[-5000:]}\n{t.stdout[-2000:]}")
     summary = json.loads(t.stdout)
@@ -123,7 +143,7 @@ def shopetl_load(url: str, folder: Path, *, migrate: bool = True, extra_env: dic
     staged = {m.group(1): float(m.group(3)) for m in re.finditer(r"staged (\S+)\s+(\d+) records\s+([\d.]+) s", t.stderr)}
     return {
         "staged_file_s": staged,
-        "wall_s": t.wall_s, "peak_rss_mb": t.peak_rss_mb, "user_s": t.user_s, "sys_s": t.sys_s,
+        "wall_s": t.wall_s, "peak_rss_mb": t.peak_rss_mb, "user_s": t.user_s, "sys_s": t.sys_s, "wal": wal,
         "duration_s": summary.get("duration_s"), "run_id": summary["run_id"], "summary": summary,
         "stages": read_stages(url, summary["run_id"]),
     }
@@ -198,6 +218,11 @@ def load_markdown(reports: list[dict[str, Any]]) -> str:
         " another. shopetl's staging per file (COPY into text columns, then line numbering where quoted fields"
         " hold line breaks, and ANALYZE; two files at a time): " + ", ".join(
         f"{k} {v:.1f} s" for k, v in big["staged_file_s"].items() if v == v) + ".")
+    wal = big["loads"][-1].get("wal")
+    if wal:
+        out.append("")
+        out.append(f"WAL written while the load ran (server-wide, pg_stat_wal): {wal['bytes'] / 1e9:.2f} GB,"
+                   f" {wal['records']:,.0f} records, {wal['fpi']:,.0f} full-page images.")
     out.append("")
     out.append(table(["phase", "seconds", "share"],
                      [[p, fmt_s(v), f"{v / total:.0%}"] for p, v in big["phases"].items()]))
