@@ -48,7 +48,7 @@ VALIDATE = ("validate_product_categories", "validate_customers", "validate_produ
 PUBLISH = ("partitions", "changes", "sales_before", "publish_product_categories", "publish_customers",
            "publish_products", "bulk_begin", "publish_orders", "publish_order_items", "order_revenue",
            "category_closure", "sales_after", "daily_product_sales",
-           "monthly_product_sales",  # right after daily_product_sales: moves by its per-day delta, per month
+           "product_sales_rollups",  # right after daily_product_sales: moves by its per-day delta
            "daily_category_sales", "daily_sales",
            "customer_lifetime", "dim_date", "bulk_end")
 #: Validation stages whose per-row statement a big file runs in parts at once (split_table in

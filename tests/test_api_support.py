@@ -70,6 +70,9 @@ insert into marts.daily_product_sales (sales_date, product_id, units, orders, re
 insert into marts.monthly_product_sales (month_start, product_id, units, orders, revenue)
 select date_trunc('month', sales_date)::date, product_id, sum(units), sum(orders), sum(revenue)
 from marts.daily_product_sales group by 1, 2;
+insert into marts.product_sales_totals (product_id, units, revenue, first_sale_date, last_sale_date)
+select product_id, sum(units), sum(revenue), min(sales_date), max(sales_date)
+from marts.daily_product_sales group by 1;
 insert into marts.daily_category_sales (sales_date, category_id, units, orders, revenue) values
 ('2024-01-05', 4, 1, 1, 1100.00), ('2024-01-05', 2, 1, 1, 1100.00), ('2024-01-05', 1, 1, 1, 1100.00),
 ('2024-01-05', 11, 3, 2, 75.25), ('2024-01-05', 10, 3, 2, 75.25),

@@ -103,6 +103,34 @@ def test_two_batches_equal_one_load_of_the_merged_data(
     ]
 
 
+BATCH_3 = {"orders": "103,2,2024-03-06 10:00:00,Cancelled,,,,,,,,,,"}
+
+
+def test_all_time_product_totals_follow_the_batches(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    """marts.product_sales_totals moves with each batch like the daily mart: a product that no
+    longer sells leaves it, and a first or last day of sale the batch took away is found again."""
+    totals = "select product_id, units, revenue::text, first_sale_date::text, last_sale_date::text" \
+        " from marts.product_sales_totals order by 1"
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    assert query(db_url, totals) == [
+        (10, 3, "300.00", "2024-01-01", "2024-02-01"),
+        (11, 2, "1950.00", "2024-01-15", "2024-02-01"),
+    ]
+    assert run_load(settings, write_delivery(tmp_path / "b2", BATCH_2)).status == "ok"
+    assert query(db_url, totals) == [
+        (10, 6, "660.00", "2024-01-01", "2024-03-06"),  # 1002 moved to March 5; 1003 of 103 is product 10 now
+        (11, 1, "1000.00", "2024-03-06", "2024-03-06"),  # 101 Returned: Jan 15 is no longer a day of sale
+    ]
+    # 103 cancelled: product 11 sells nothing any more, product 10 last sold on March 5
+    assert run_load(settings, write_delivery(tmp_path / "b3", BATCH_3)).status == "ok"
+    assert query(db_url, totals) == [(10, 3, "300.00", "2024-01-01", "2024-03-05")]
+    other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
+    assert run_load(other, write_delivery(tmp_path / "all", merged(BATCH_1, BATCH_2, BATCH_3))).status == "ok"
+    assert snapshot(db_url) == snapshot(second_db_url)
+
+
 def test_redelivering_a_batch_changes_nothing(settings: Settings, db_url: str, tmp_path: Path) -> None:
     run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
     run_load(settings, write_delivery(tmp_path / "b2", BATCH_2))

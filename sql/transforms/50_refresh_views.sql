@@ -1,4 +1,3 @@
--- Stage 50: refresh the summary materialized views. CONCURRENTLY, so readers are never
+-- Stage 50: refresh the summary materialized view. CONCURRENTLY, so readers are never
 -- blocked; only the very first refresh (a view never populated) cannot be concurrent.
-refresh materialized view {{ "" if first_refresh else "concurrently " }}marts.product_sales_totals;
 refresh materialized view {{ "" if first_refresh else "concurrently " }}marts.monthly_category_sales;

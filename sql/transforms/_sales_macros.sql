@@ -186,19 +186,32 @@ select {{ keys | join(", ") }}, units, orders, revenue
 from staging.{{ source }}_after
 order by {{ keys | join(", ") }};
 {%- else %}
-insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, orders, revenue)
+-- the difference per key, kept as staging.{{ source }}_delta (the rollups of later stages sum it)
+drop table if exists staging.{{ source }}_delta;
+create unlogged table staging.{{ source }}_delta with (autovacuum_enabled = false) as
 select
     {{ keys | join(", ") }},
-    sum(units),
-    sum(orders),
-    sum(revenue)
+    sum(units) as units,
+    sum(orders) as orders,
+    sum(revenue) as revenue
 from (
     select {{ keys | join(", ") }}, units, orders, revenue from staging.{{ source }}_after
     union all
     select {{ keys | join(", ") }}, -units, -orders, -revenue from staging.{{ source }}_before
 ) as delta
 group by {{ keys | join(", ") }}
-having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0
+having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
+
+{{ upsert_delta(mart, keys, source ~ "_delta") }}
+{%- endif %}
+{%- endmacro %}
+
+{#- Add staging.<delta> (keys, units, orders, revenue) to a mart; rows left without an order
+    disappear. -#}
+{% macro upsert_delta(mart, keys, delta) -%}
+insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, orders, revenue)
+select {{ keys | join(", ") }}, units, orders, revenue
+from staging.{{ delta }}
 -- in key order, as the first load inserts: each leaf page of the primary key is reached once
 -- (measured in docs/benchmarks.md)
 order by {{ keys | join(", ") }}
@@ -208,14 +221,14 @@ on conflict ({{ keys | join(", ") }}) do update
         orders = m.orders + excluded.orders,
         revenue = m.revenue + excluded.revenue;
 
--- only a row the batch took orders from can be left with none: one of the "before" keys (a
--- key of "after" alone gained orders, and no row is kept at 0 orders between batches)
+-- only a row the batch took orders from can be left with none (no row is kept at 0 orders
+-- between batches, and a key new to the mart gained orders)
 delete from marts.{{ mart }} as m
-using staging.{{ source }}_before as touched
+using staging.{{ delta }} as d
 where
 {%- for k in keys %}
-    m.{{ k }} = touched.{{ k }}{{ " and" if not loop.last }}
+    m.{{ k }} = d.{{ k }} and
 {%- endfor %}
+    d.orders < 0
     and m.orders = 0;
-{%- endif %}
 {%- endmacro %}
