@@ -122,3 +122,18 @@ def test_a_servers_cpu_time_counts_every_process_of_its_session(tmp_path: Path) 
         assert server.cpu_seconds() - first >= 0.3  # the child's, not the idle parent's
     finally:
         server.__exit__(None, None, None)
+
+
+def test_every_stage_of_a_load_is_in_a_named_phase() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from load import phase_of
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    from shopetl.render import Renderer
+
+    # every stage file but the summary (the ledger's, rendered outside the timed stages)
+    stages = [s.name for s in Renderer(ROOT / "sql" / "transforms").stages() if s.name != "summary"]
+    stages += ["copy", "checks", "commit"]
+    assert {s: phase_of(s) for s in stages if phase_of(s) == "other"} == {}
+    assert phase_of("product_sales_rollups") == "publish (core tables, marts)"
