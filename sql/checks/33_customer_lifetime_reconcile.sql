@@ -27,11 +27,13 @@ counted_orders as (
         min(o.order_date) as first_order_at,
         max(o.order_date) as last_order_at
     from core.orders as o
+    {% if whole %}
+    where core.counts_in_sales(o.status)
+    {% else %}
     where
         core.counts_in_sales(o.status)
-    {% if not whole %}
         and o.customer_id in (select t.customer_id from staging.touched_customers as t)
-        {% endif %}
+    {% endif %}
     group by o.customer_id
 ),
 
