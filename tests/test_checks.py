@@ -272,6 +272,10 @@ CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
     "totals_reconcile": [
         ("lifetime values off overall", ["update marts.customer_lifetime set lifetime_value = lifetime_value + 1"
                                          " where customer_id = 1"]),
+        ("a product's all-time revenue off", ["update marts.product_sales_totals set revenue = revenue + 1"
+                                              " where product_id = 12"]),
+        ("a month's units off", ["update marts.monthly_product_sales set units = units + 1 where product_id = 12"],
+         ("all",)),
     ],
     "shared_sku": [
         ("two products sharing a sku", ["update core.products set sku = 'SKU-10' where product_id = 11"]),

@@ -1,9 +1,11 @@
 -- The overall totals agree: the units, counted orders and revenue summed over marts.daily_sales
--- equal those of the root categories of marts.daily_category_sales (units, revenue) and of
--- marts.customer_lifetime (orders, revenue); with scope all also marts.daily_product_sales
--- (units, revenue) and the counted orders of core themselves.
+-- equal those of the root categories of marts.daily_category_sales (units, revenue), of
+-- marts.customer_lifetime (orders, revenue) and of marts.product_sales_totals (units, revenue);
+-- with scope all also marts.daily_product_sales and marts.monthly_product_sales (units, revenue)
+-- and the counted orders of core themselves.
 -- Batch scope: the marts against one another only (small: one row per day, per root category and
--- day, per customer); core is tied to them per touched day and customer by the reconcile checks.
+-- day, per customer, per product); core is tied to them per touched day and customer by the
+-- reconcile checks.
 -- severity: error
 -- scope: batch
 with
@@ -31,6 +33,13 @@ totals as (
         coalesce(sum(l.order_count), 0) as orders,
         coalesce(sum(l.lifetime_value), 0) as revenue
     from marts.customer_lifetime as l
+    union all
+    select
+        'marts.product_sales_totals' as source,
+        coalesce(sum(t.units), 0) as units,
+        null::numeric as orders,
+        coalesce(sum(t.revenue), 0) as revenue
+    from marts.product_sales_totals as t
     {% if scope != 'batch' %}
     union all
     select
@@ -39,6 +48,13 @@ totals as (
         null::numeric as orders,
         coalesce(sum(s.revenue), 0) as revenue
     from marts.daily_product_sales as s
+    union all
+    select
+        'marts.monthly_product_sales' as source,
+        coalesce(sum(s.units), 0) as units,
+        null::numeric as orders,
+        coalesce(sum(s.revenue), 0) as revenue
+    from marts.monthly_product_sales as s
     union all
     select
         'core.orders (counted)' as source,
