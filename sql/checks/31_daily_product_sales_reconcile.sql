@@ -2,7 +2,8 @@
 -- the quantity, orders = the distinct counted orders, revenue = the sum of the line revenue of
 -- that product's lines in the counted orders placed that day; no row without such a line.
 -- Batch scope: the days the batch touched, reading core one touched month partition at a time
--- (as daily_sales_reconcile).
+-- (as daily_sales_reconcile); the orders of the month's untouched days are dropped before they
+-- meet their lines (not after the sums: 2.25 -> 1.85 s at full size).
 -- severity: error
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range with context %}
@@ -35,6 +36,9 @@ counted_lines as (
             {{ in_range("o") }}
             and {{ in_range("i") }}
             and core.counts_in_sales(o.status)
+            {% if not whole %}
+            and (o.order_date at time zone 'UTC')::date in (select t.sales_date from staging.touched_days as t)
+            {% endif %}
         group by (o.order_date at time zone 'UTC')::date, i.product_id
     ) as c
 ),
@@ -47,9 +51,6 @@ expected as (
         c.orders,
         c.revenue
     from counted_lines as c
-    {% if not whole %}
-    where c.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
 ),
 
 published as (
