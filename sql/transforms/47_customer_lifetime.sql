@@ -57,6 +57,7 @@ removed as (
 current_figures as (
     select
         c.customer_id,
+        m.customer_id is null as is_new,
         coalesce(m.lifetime_value, 0) as lifetime_value,
         coalesce(m.order_count, 0) as order_count,
         m.first_order_at,
@@ -73,6 +74,9 @@ lost_a_bound as (
         on cf.customer_id = r.customer_id and r.order_date in (cf.first_order_at, cf.last_order_at)
 ),
 
+-- only the customers whose figures move (or who have no row yet): a status change between two
+-- counted statuses leaves its customer as it was, and rewriting that row would only lock it,
+-- write a new version of it and its index entry
 moved as (
     select
         cf.customer_id,
@@ -83,10 +87,19 @@ moved as (
     from current_figures as cf
     left join before_orders as b on cf.customer_id = b.customer_id
     left join after_orders as a on cf.customer_id = a.customer_id
-    where not exists (
-        select 1 from lost_a_bound as l
-        where l.customer_id = cf.customer_id
-    )
+    where
+        not exists (
+            select 1 from lost_a_bound as l
+            where l.customer_id = cf.customer_id
+        )
+        and (
+            cf.is_new
+            or coalesce(a.revenue, 0) <> coalesce(b.revenue, 0)
+            or coalesce(a.orders, 0) <> coalesce(b.orders, 0)
+            or a.first_at < cf.first_order_at
+            or a.last_at > cf.last_order_at
+            or (a.first_at is not null and cf.first_order_at is null)
+        )
 ),
 
 recomputed as (
