@@ -497,7 +497,7 @@ class Pipeline:
             full = ctl.execute("select is_full_load from etl.runs where run_id = %s", (run_id,)).fetchone()
             if full and full[0]:
                 self._run_stage(conn, ctl, run_id, "vacuum", ctx)
-            self._run_stage(conn, ctl, run_id, "analyze", ctx)
+            self._run_stage(conn, ctl, run_id, "analyze", {**ctx, "bulk": bool(full and full[0])})
 
     def finish(
         self, ctl: psycopg.Connection, run_id: int, status: str, *, error: str | None = None,

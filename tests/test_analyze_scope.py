@@ -82,3 +82,24 @@ def test_a_batch_changing_a_tenth_of_a_table_analyzes_it(settings: Settings, db_
     after = wait_for_stats(db_url, month, before[month])
     assert after["core.order_keys"] == before["core.order_keys"] + 1
     assert after["core.customers"] == before["core.customers"]
+
+
+def test_a_small_batch_leaves_the_monthly_product_mart_to_autovacuum(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    # 40 orders over 10 months and 2 products: 20 rows in marts.monthly_product_sales
+    orders = "\n".join(f"{100 + i},{i},2024-{1 + i % 10:02d}-05 10:00:00,Delivered,,,,,,,,,," for i in range(1, 41))
+    items = "\n".join(f"{1000 + i},{100 + i},{10 + i // 20},1,100.00,," for i in range(1, 41))
+    delivery = {**BASE, "customers": CUSTOMERS, "orders": orders, "order_items": items}
+    assert run_load(settings, write_delivery(tmp_path / "first", delivery)).status == "ok"
+    assert query(db_url, "select count(*)::int from marts.monthly_product_sales") == [(20,)]
+    month = "core.orders_y2024m03"
+    before = wait_for_stats(db_url, month, 0)
+    mart = "marts.monthly_product_sales"
+    before_mart = analyze_counts(db_url, [mart])[mart]
+
+    # one new order moves one month of one product (1 row of 20): the mart is not analyzed again
+    batch = {"orders": "200,1,2024-03-20 10:00:00,Delivered,,,,,,,,,,", "order_items": "2000,200,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "small", batch)).status == "ok"
+    wait_for_stats(db_url, month, before[month])
+    assert analyze_counts(db_url, [mart])[mart] == before_mart

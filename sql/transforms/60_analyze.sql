@@ -7,6 +7,10 @@
 -- every month, are taken again (with every partition) when the batch changed a tenth of their
 -- rows or more, or they never had any (a first load): a small batch does not read all the
 -- months it did not touch.
+-- The rows a stage changed are counted in the staging table it wrote them from; for the monthly
+-- product mart that is touched_product_months_after in a first load and
+-- touched_product_months_delta in a batch (which writes no *_after table: counting the first
+-- load's, left behind, analyzed the mart again after every batch).
 do $$
 declare
     v_table regclass;
@@ -21,7 +25,10 @@ begin
             ('core.order_keys'::regclass, (select count(*) from staging.orders_changed)),
             ('core.order_item_keys'::regclass, (select count(*) from staging.order_items_changed)),
             ('marts.daily_product_sales'::regclass, (select count(*) from staging.touched_product_days_after)),
-            ('marts.monthly_product_sales'::regclass, (select count(*) from staging.touched_product_months_after)),
+            (
+                'marts.monthly_product_sales'::regclass,
+                (select count(*) from staging.{{ "touched_product_months_after" if bulk else "touched_product_months_delta" }})
+            ),
             ('marts.daily_category_sales'::regclass, (select count(*) from staging.touched_category_days_after)),
             ('marts.daily_sales'::regclass, (select count(*) from staging.touched_days)),
             ('marts.customer_lifetime'::regclass, (select count(*) from staging.touched_customers)),
