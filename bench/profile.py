@@ -168,11 +168,11 @@ def profile(folder: Path, *, prefix: str, keep: bool, database: str | None = Non
             with p._work() as conn:
                 conn.autocommit = True
                 first = database is None
-                after = [("refresh_views", {"first_refresh": first}), ("vacuum", {}), ("analyze", {})]
+                after = [("refresh_views", {"first_refresh": first}), ("vacuum", {}), ("analyze", {"bulk": bulk})]
                 for stage, extra in after:
                     if stage == "vacuum" and not first:  # as Pipeline.refresh: after a first load only
                         continue
-                    stages[stage] = run_statements(conn, stage, p.renderer.render(stage, **ctx, **extra), stmts)
+                    stages[stage] = run_statements(conn, stage, p.renderer.render(stage, **{**ctx, **extra}), stmts)
                     log(f"{stage}: {stages[stage]:.1f} s")
     finally:
         if not keep:
