@@ -1,10 +1,13 @@
 {% from "_partitions.sql" import within_dates with context %}
 -- Stage 37: replace the changed orders. An order's date is its partition key, so an order that
 -- moves to another date is deleted and inserted again (into its month, whose partition stage 30
--- created), and the lines it keeps from earlier batches move with it; an order that stays on its
--- date (a new status, say) is updated where it is. Its revenue is the sum of the revenue of its
--- lines after this batch: the batch's new and changed lines plus the loaded lines the batch does
--- not replace (stage 39 does the same for orders that did not change).
+-- created), and the lines it keeps from earlier batches move with it; an order that keeps its
+-- date (a new status, say) is updated where it is, through the insert's conflict on its key.
+-- Kept in place, the row keeps its key: its lines' foreign keys to it are not checked again at
+-- commit, nor its own to the customer unless that changed (a deleted and inserted row has both
+-- checked, one by one, at commit). Its revenue is the sum of the revenue of its lines after this
+-- batch: the batch's new and changed lines plus the loaded lines the batch does not replace
+-- (stage 39 does the same for orders that did not change).
 delete from core.orders as o
 using staging.orders_changed as c
 where
@@ -27,11 +30,11 @@ set order_date = c.order_date
 from staging.orders_changed as c
 where k.order_id = c.order_id and c.old_order_date <> c.order_date;
 
--- The revenue of each changed order after the batch, kept in a table with its statistics: as a
--- CTE shared by the update and the insert below, the planner took it for 200 rows and joined it
--- by scanning it once per updated order.
-drop table if exists staging.changed_order_revenue;
-create unlogged table staging.changed_order_revenue with (autovacuum_enabled = false) as
+insert into core.orders (
+    order_id, customer_id, order_date, status, payment_method, shipping_address, shipping_city,
+    shipping_state, shipping_zip, shipping_country, processing_date, shipping_date, delivery_date,
+    total_amount, revenue, batch_id
+)
 with
 final_lines as (
     select
@@ -51,48 +54,16 @@ final_lines as (
         select 1 from staging.order_items_changed as n
         where n.order_item_id = i.order_item_id
     )
+),
+
+order_revenue as (
+    select
+        order_id,
+        sum(revenue) as revenue
+    from final_lines
+    group by order_id
 )
 
-select
-    order_id,
-    sum(revenue) as revenue
-from final_lines
-group by order_id;
-analyze staging.changed_order_revenue;
-{%- if not bulk %}
-
--- Updated in place, the row keeps its key: its lines' foreign keys to it are not checked again
--- at commit, nor its own to the customer unless that changed (a deleted and inserted row has
--- both checked, one by one, at commit).
-update core.orders as o
-set
-    customer_id = c.customer_id,
-    status = c.status,
-    payment_method = c.payment_method,
-    shipping_address = c.shipping_address,
-    shipping_city = c.shipping_city,
-    shipping_state = c.shipping_state,
-    shipping_zip = c.shipping_zip,
-    shipping_country = c.shipping_country,
-    processing_date = c.processing_date,
-    shipping_date = c.shipping_date,
-    delivery_date = c.delivery_date,
-    total_amount = c.total_amount,
-    revenue = coalesce(r.revenue, 0),
-    batch_id = {{ run_id }}
-from staging.orders_changed as c
-left join staging.changed_order_revenue as r on c.order_id = r.order_id
-where
-    o.order_id = c.order_id and o.order_date = c.order_date
-    and c.old_order_date = c.order_date
-    and {{ within_dates("o.order_date", "changed_orders_new") }};
-{%- endif %}
-
-insert into core.orders (
-    order_id, customer_id, order_date, status, payment_method, shipping_address, shipping_city,
-    shipping_state, shipping_zip, shipping_country, processing_date, shipping_date, delivery_date,
-    total_amount, revenue, batch_id
-)
 select
     c.order_id,
     c.customer_id,
@@ -111,9 +82,25 @@ select
     coalesce(r.revenue, 0),
     {{ run_id }}
 from staging.orders_changed as c
-left join staging.changed_order_revenue as r on c.order_id = r.order_id
--- new orders (no old date; every order of a first load) and moved ones
-where c.old_order_date is distinct from c.order_date;
+left join order_revenue as r on c.order_id = r.order_id
+{%- if not bulk %}
+on conflict (order_id, order_date) do update
+    set
+        customer_id = excluded.customer_id,
+        status = excluded.status,
+        payment_method = excluded.payment_method,
+        shipping_address = excluded.shipping_address,
+        shipping_city = excluded.shipping_city,
+        shipping_state = excluded.shipping_state,
+        shipping_zip = excluded.shipping_zip,
+        shipping_country = excluded.shipping_country,
+        processing_date = excluded.processing_date,
+        shipping_date = excluded.shipping_date,
+        delivery_date = excluded.delivery_date,
+        total_amount = excluded.total_amount,
+        revenue = excluded.revenue,
+        batch_id = excluded.batch_id
+{%- endif %};
 
 -- (a first load inserts into the empty table, whose primary key stage 49 builds)
 insert into core.order_keys as k (order_id, order_date)
