@@ -76,7 +76,8 @@ lost_a_bound as (
 
 -- only the customers whose figures move (or who have no row yet): a status change between two
 -- counted statuses leaves its customer as it was, and rewriting that row would only lock it,
--- write a new version of it and its index entry
+-- write a new version of it and its index entry (a customer's first counted order moves the
+-- count, so it needs no test of its own)
 moved as (
     select
         cf.customer_id,
@@ -98,7 +99,6 @@ moved as (
             or coalesce(a.orders, 0) <> coalesce(b.orders, 0)
             or a.first_at < cf.first_order_at
             or a.last_at > cf.last_order_at
-            or (a.first_at is not null and cf.first_order_at is null)
         )
 ),
 
