@@ -79,7 +79,13 @@ def cmd_render(args: argparse.Namespace, s: Settings) -> int:
             now = ctl.execute("select now()").fetchone()[0]  # type: ignore[index]
             specs = p.specs(ctl, {k: (f.name, read_header(f)) for k, f in files.items()})
             run = Run(int(latest[0]) + 1 if latest else 1, Path(args.folder or "."), now, specs, files)
-        bulk = ctl.execute("select not exists (select 1 from core.order_keys)").fetchone()[0]  # type: ignore[index]
+        # a first load's SQL (the bulk variants) for a run that was one, or for the next run if
+        # core is still empty; a later batch's otherwise
+        bulk = ctl.execute(
+            "select coalesce((select is_full_load from etl.runs where run_id = %s), false)"
+            " or not exists (select 1 from core.order_keys)",
+            (run.run_id,),
+        ).fetchone()[0]  # type: ignore[index]
     ctx: dict[str, Any] = {**run.context(s.reject_threshold), "first_refresh": False, "bulk": bulk}
     if args.key:
         f = run.specs[args.key]
