@@ -1,0 +1,65 @@
+"""Migration 0043: planner statistics of the orders and their lines only for the columns that
+queries filter, join, group or sort on, in every month partition, those created later included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shopetl.config import Settings
+
+from .etl_helpers import BASE, query, run_load, write_delivery
+
+WITHOUT = {
+    "orders": ["payment_method", "shipping_address", "shipping_city", "shipping_state", "shipping_zip",
+               "shipping_country", "processing_date", "shipping_date", "delivery_date"],
+    "order_items": ["quantity", "price", "discount", "total"],
+}
+
+
+def targets(url: str, table: str) -> dict[str, int]:
+    """Per-column statistics target of core.<table> (-1: the server's default)."""
+    rows = query(
+        url,
+        "select attname, coalesce(attstattarget, -1)::integer from pg_attribute"
+        " where attrelid = to_regclass(%s) and attnum > 0 and not attisdropped",
+        f"core.{table}",
+    )
+    return dict(rows)
+
+
+def order(order_id: int, day: str) -> str:
+    return f"{order_id},1,{day} 10:00:00,Delivered,Card,1 Main St,Springfield,IL,62701,US,,,,100.00"
+
+
+def test_a_month_partition_created_by_a_batch_takes_its_parents_targets(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+    batch = {"orders": order(200, "2024-03-10"), "order_items": "2000,200,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+
+    for table, columns in WITHOUT.items():
+        for partition in (table, f"{table}_y2024m01", f"{table}_y2024m03"):
+            got = targets(db_url, partition)
+            assert {c: got[c] for c in columns} == dict.fromkeys(columns, 0), partition
+            assert got["order_id"] == -1 and got["order_date"] == -1, partition  # the keys keep theirs
+    assert targets(db_url, "orders_y2024m03")["status"] == -1
+    assert targets(db_url, "order_items_y2024m03")["product_id"] == -1
+
+
+def test_analyze_gathers_statistics_of_the_filtered_columns_only(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+
+    for table in WITHOUT:
+        analyzed = {
+            c for (c,) in query(db_url, "select attname from pg_stats where schemaname = 'core' and tablename = %s",
+                                f"{table}_y2024m01")
+        }
+        assert analyzed, f"{table}_y2024m01 was not analyzed"
+        assert {"order_id", "order_date"} <= analyzed
+        assert not analyzed & set(WITHOUT[table])
+    assert "status" in {c for (c,) in query(db_url, "select attname from pg_stats where tablename = 'orders_y2024m01'")}
