@@ -169,7 +169,7 @@ def profile(folder: Path, *, prefix: str, keep: bool, database: str | None = Non
             with p._work() as conn:
                 conn.autocommit = True
                 first = database is None
-                after = [("refresh_views", {"first_refresh": first}), ("vacuum", {}), ("analyze", {"bulk": bulk})]
+                after = [("refresh_views", {}), ("vacuum", {}), ("analyze", {"bulk": bulk})]
                 for stage, extra in after:
                     if stage == "vacuum" and not first:  # as Pipeline.refresh: after a first load only
                         continue

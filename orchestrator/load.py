@@ -490,10 +490,7 @@ class Pipeline:
         ctx = run.context(self.settings.reject_threshold)
         with self._work() as conn:
             conn.autocommit = True
-            never = conn.execute(
-                "select bool_or(not ispopulated) from pg_matviews where schemaname = 'marts'"
-            ).fetchone()[0]  # type: ignore[index]
-            self._run_stage(conn, ctl, run_id, "refresh_views", {**ctx, "first_refresh": bool(never)})
+            self._run_stage(conn, ctl, run_id, "refresh_views", ctx)
             full = ctl.execute("select is_full_load from etl.runs where run_id = %s", (run_id,)).fetchone()
             if full and full[0]:
                 self._run_stage(conn, ctl, run_id, "vacuum", ctx)

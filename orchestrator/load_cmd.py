@@ -86,7 +86,7 @@ def cmd_render(args: argparse.Namespace, s: Settings) -> int:
             " or not exists (select 1 from core.order_keys)",
             (run.run_id,),
         ).fetchone()[0]  # type: ignore[index]
-    ctx: dict[str, Any] = {**run.context(s.reject_threshold), "first_refresh": False, "bulk": bulk}
+    ctx: dict[str, Any] = {**run.context(s.reject_threshold), "bulk": bulk}
     if args.key:
         f = run.specs[args.key]
         ctx.update(key=args.key, file_name=f.file_name, header=f.columns, columns=f.columns)

@@ -269,6 +269,15 @@ CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
         ("a customer's row missing", ["delete from marts.customer_lifetime where customer_id = 1"]),
         ("a lifetime value off", ["update marts.customer_lifetime set lifetime_value = 0 where customer_id = 2"]),
     ],
+    "monthly_category_sales_reconcile": [
+        ("a month's revenue off", ["update marts.monthly_category_sales set revenue = revenue + 1"
+                                   f" where month_start = date_trunc('month', '{D2}'::date) and category_id = 4"]),
+        ("a month missing", ["delete from marts.monthly_category_sales"
+                             f" where month_start = date_trunc('month', '{D2}'::date) and category_id = 1"]),
+        ("a month too many", ["insert into marts.monthly_category_sales"
+                              " (month_start, category_id, units, order_lines, revenue)"
+                              f" values (date_trunc('month', '{D2}'::date), 999, 1, 1, 1)"]),
+    ],
     "totals_reconcile": [
         ("lifetime values off overall", ["update marts.customer_lifetime set lifetime_value = lifetime_value + 1"
                                          " where customer_id = 1"]),

@@ -34,7 +34,6 @@ def _context() -> dict[str, object]:
         "file_name": "orders.csv",
         "header": sample.header,
         "columns": sample.columns,
-        "first_refresh": False,
         "bulk": False,
     }
 

@@ -207,10 +207,11 @@ having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
 {%- endif %}
 {%- endmacro %}
 
-{#- Add staging.<delta> (keys, units, orders, revenue) to a mart; rows left without an order
+{#- Add staging.<delta> (keys, units, orders, revenue) to a mart whose orders column is named
+    `orders` (order_lines in marts.monthly_category_sales); rows left without an order
     disappear. -#}
-{% macro upsert_delta(mart, keys, delta) -%}
-insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, orders, revenue)
+{% macro upsert_delta(mart, keys, delta, orders="orders") -%}
+insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, {{ orders }}, revenue)
 select {{ keys | join(", ") }}, units, orders, revenue
 from staging.{{ delta }}
 -- in key order, as the first load inserts: each leaf page of the primary key is reached once
@@ -219,7 +220,7 @@ order by {{ keys | join(", ") }}
 on conflict ({{ keys | join(", ") }}) do update
     set
         units = m.units + excluded.units,
-        orders = m.orders + excluded.orders,
+        {{ orders }} = m.{{ orders }} + excluded.{{ orders }},
         revenue = m.revenue + excluded.revenue;
 
 -- only a row the batch took orders from can be left with none (no row is kept at 0 orders
@@ -231,5 +232,5 @@ where
     m.{{ k }} = d.{{ k }} and
 {%- endfor %}
     d.orders < 0
-    and m.orders = 0;
+    and m.{{ orders }} = 0;
 {%- endmacro %}
