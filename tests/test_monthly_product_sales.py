@@ -141,3 +141,36 @@ def test_top_products_over_any_period_is_the_daily_sum(
                     expected += [(root, p, u, r) for p, u, r in ranked]
                 got = [(x["categoryId"], x["product"]["productId"], x["units"], x["revenue"]) for x in answer]
                 assert got == expected, json.dumps([category, p_from, p_to])
+
+
+def test_product_sales_of_one_category_over_any_period_is_the_daily_sum(
+    marts_db: str, periods: list[tuple[str | None, str | None]]
+) -> None:
+    """A categoryId filter is pushed into the sums (migration 0046): the same rows as summing
+    every product and keeping the category's."""
+    with psycopg.connect(marts_db, autocommit=True) as conn:
+        for category in (1, 2, 11):
+            members = {p for (p,) in conn.execute(
+                "select p.product_id from core.products p join marts.category_closure c"
+                " on c.descendant_id = p.category_id where c.ancestor_id = %s", (category,))}
+            for p_from, p_to in periods:
+                if p_from is None or p_to is None:
+                    continue
+                answer = conn.execute(
+                    "select api.product_sales(%s, %s, p_filter => %s, p_order_by => '{PRODUCT_ID_ASC}',"
+                    " p_first => 1000)",
+                    (p_from, p_to, json.dumps({"categoryId": {"equalTo": category}}))).fetchone()[0]  # type: ignore[index]
+                got = [(n["product"]["productId"], n["units"], n["orders"], n["revenue"]) for n in answer["nodes"]]
+                assert got == [e for e in _expected(conn, p_from, p_to) if e[0] in members], (category, p_from, p_to)
+
+
+def test_only_a_category_of_at_most_20000_products_is_listed_into_the_sums(marts_db: str) -> None:
+    with psycopg.connect(marts_db, autocommit=True) as conn:
+        sales = "select 1 as product_id"
+        keep = conn.execute("select api_internal.sales_of_category(%s, 2)", (sales,)).fetchone()[0]  # type: ignore[index]
+        assert keep.startswith("select r.* from (select 1 as product_id) as r where r.product_id = any(")
+        assert conn.execute("select api_internal.sales_of_category(%s, null)", (sales,)).fetchone()[0] == sales  # type: ignore[index]
+        conn.execute(
+            "insert into core.products (product_id, name, price, cost, category_id, sku, batch_id)"
+            " select 100000 + g, 'bulk', 1, 1, 11, 'SKU-B' || g, 0 from generate_series(1, 20000) as g")
+        assert conn.execute("select api_internal.sales_of_category(%s, 11)", (sales,)).fetchone()[0] == sales  # type: ignore[index]
