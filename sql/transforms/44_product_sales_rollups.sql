@@ -1,4 +1,4 @@
-{% from "_sales_macros.sql" import apply_delta, upsert_delta with context %}
+{% from "_sales_macros.sql" import apply_delta, upsert_delta, months_delta with context %}
 -- Stage 44: the daily product mart rolled up per product, moved by the same per-day figures
 -- as the daily mart (stages 32, 42 and 43): marts.monthly_product_sales (per calendar month)
 -- and marts.product_sales_totals (all time, with the first and last day of sale).
@@ -34,17 +34,7 @@ order by product_id;
 {%- else %}
 
 -- the per-day difference of stage 43, summed per month
-drop table if exists staging.touched_product_months_delta;
-create unlogged table staging.touched_product_months_delta with (autovacuum_enabled = false) as
-select
-    date_trunc('month', sales_date)::date as month_start,
-    product_id,
-    sum(units) as units,
-    sum(orders) as orders,
-    sum(revenue) as revenue
-from staging.touched_product_days_delta
-group by date_trunc('month', sales_date)::date, product_id
-having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
+{{ months_delta("touched_product", "product_id") }}
 
 {{ upsert_delta("monthly_product_sales", ["month_start", "product_id"], "touched_product_months_delta") }}
 

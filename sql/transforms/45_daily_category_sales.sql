@@ -1,4 +1,4 @@
-{% from "_sales_macros.sql" import apply_delta, upsert_delta with context %}
+{% from "_sales_macros.sql" import apply_delta, upsert_delta, months_delta with context %}
 -- Stage 45: sales per UTC day and category, rolled up the tree (a category's figures include
 -- all its descendants'; an order with lines in two subcategories is one order of the parent),
 -- and the same per calendar month (marts.monthly_category_sales, orders summed per day as
@@ -20,17 +20,7 @@ order by month_start, category_id;
 {%- else %}
 
 -- the per-day difference above, summed per month
-drop table if exists staging.touched_category_months_delta;
-create unlogged table staging.touched_category_months_delta with (autovacuum_enabled = false) as
-select
-    date_trunc('month', sales_date)::date as month_start,
-    category_id,
-    sum(units) as units,
-    sum(orders) as orders,
-    sum(revenue) as revenue
-from staging.touched_category_days_delta
-group by date_trunc('month', sales_date)::date, category_id
-having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
+{{ months_delta("touched_category", "category_id") }}
 
 {{ upsert_delta(
     "monthly_category_sales", ["month_start", "category_id"], "touched_category_months_delta", orders="order_lines"

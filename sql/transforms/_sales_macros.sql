@@ -234,3 +234,19 @@ where
     d.orders < 0
     and m.{{ orders }} = 0;
 {%- endmacro %}
+
+{#- The per-day difference staging.<touched>_days_delta (apply_delta) summed per calendar month
+    into staging.<touched>_months_delta, keyed by month_start and `key`. -#}
+{% macro months_delta(touched, key) -%}
+drop table if exists staging.{{ touched }}_months_delta;
+create unlogged table staging.{{ touched }}_months_delta with (autovacuum_enabled = false) as
+select
+    date_trunc('month', sales_date)::date as month_start,
+    {{ key }},
+    sum(units) as units,
+    sum(orders) as orders,
+    sum(revenue) as revenue
+from staging.{{ touched }}_days_delta
+group by date_trunc('month', sales_date)::date, {{ key }}
+having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
+{%- endmacro %}
