@@ -8,16 +8,15 @@ declare
 begin
     for v_view, v_concurrently in
         select
-            format('%I.%I', v.schemaname, v.matviewname)::regclass,
-            v.ispopulated and exists (
+            c.oid::regclass,
+            c.relispopulated and exists (
                 select 1
                 from pg_index as i
-                where
-                    i.indrelid = format('%I.%I', v.schemaname, v.matviewname)::regclass
-                    and i.indisunique and i.indpred is null and i.indexprs is null
+                where i.indrelid = c.oid and i.indisunique and i.indpred is null and i.indexprs is null
             )
-        from pg_matviews as v
-        where v.schemaname = 'marts'
+        from pg_class as c
+        inner join pg_namespace as n on c.relnamespace = n.oid
+        where n.nspname = 'marts' and c.relkind = 'm'
         order by 1
     loop
         execute format('refresh materialized view %s%s', case when v_concurrently then 'concurrently ' else '' end, v_view);
