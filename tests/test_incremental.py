@@ -131,6 +131,43 @@ def test_all_time_product_totals_follow_the_batches(
     assert snapshot(db_url) == snapshot(second_db_url)
 
 
+STATUS_BATCH = {
+    "orders": """
+        100,2,2024-01-01 10:00:00,Delivered,,,,,,,,,,
+        101,1,2024-01-15 10:00:00,Delivered,,,,,,,,,,
+        102,2,2024-02-01 10:00:00,Cancelled,,,,,,,,,,
+        104,1,2024-02-02 10:00:00,Delivered,,,,,,,,,,
+    """,
+    "order_items": "1005,104,10,1,100.00,,",
+}
+LINE_BATCH = {
+    "orders": "101,1,2024-01-15 10:00:00,In Transit,,,,,,,,,,",
+    "order_items": "1001,101,11,2,1000.00,50.00,",
+}
+
+
+def test_only_orders_whose_sales_can_move_are_summed_again(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    """A new status that counts in sales as the old one did (Shipped -> Delivered, the commonest
+    change in a delivery) moves no figure: the batch leaves that order out of the sums it takes
+    before and after (staging.touched_orders.moves_sales), not out of the touched orders. A new
+    customer, a status that stops counting, a new order or a changed line move figures."""
+    moves = "select order_id, moves_sales from staging.touched_orders order by 1"
+    assert run_load(settings, write_delivery(tmp_path / "b1", BATCH_1)).status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "status", STATUS_BATCH)).status == "ok"
+    # 100 changes customer, 101 Shipped -> Delivered, 102 Pending -> Cancelled, 104 is new
+    assert query(db_url, moves) == [(100, True), (101, False), (102, True), (104, True)]
+    assert run_load(settings, write_delivery(tmp_path / "line", LINE_BATCH)).status == "ok"
+    assert query(db_url, moves) == [(101, True)]  # Delivered -> In Transit, but a line changed
+    assert query(db_url, "select customer_id, order_count, lifetime_value::text from marts.customer_lifetime"
+                         " order by 1") == [(1, 2, "2050.00"), (2, 1, "200.00")]
+    other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
+    delivery = merged(BATCH_1, STATUS_BATCH, LINE_BATCH)
+    assert run_load(other, write_delivery(tmp_path / "all", delivery)).status == "ok"
+    assert snapshot(db_url) == snapshot(second_db_url)
+
+
 def test_redelivering_a_batch_changes_nothing(settings: Settings, db_url: str, tmp_path: Path) -> None:
     run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
     run_load(settings, write_delivery(tmp_path / "b2", BATCH_2))

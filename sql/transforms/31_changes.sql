@@ -58,7 +58,8 @@ alter table staging.orders_valid rename to orders_changed;
 alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
 alter table staging.orders_changed
 add column old_order_date timestamptz,
-add column old_customer_id integer;
+add column old_customer_id integer,
+add column old_counts_in_sales boolean;
 
 drop table if exists staging.order_items_changed;
 alter table staging.order_items_valid rename to order_items_changed;
@@ -93,7 +94,8 @@ create unlogged table staging.orders_changed as
 select
     n.*,
     o.order_date as old_order_date,
-    o.customer_id as old_customer_id
+    o.customer_id as old_customer_id,
+    core.counts_in_sales(o.status) as old_counts_in_sales
 from staging.orders_valid as n
 left join staging.orders_known as k on n.order_id = k.order_id
 left join core.orders as o
@@ -149,18 +151,46 @@ drop table if exists staging.touched_orders;
 create unlogged table staging.touched_orders as
 {%- if bulk %}
 -- (a first load: every line belongs to an accepted order, orphans were rejected)
-select order_id from staging.orders_changed;
+select
+    order_id,
+    true as moves_sales
+from staging.orders_changed;
 {%- else %}
-select order_id from staging.orders_changed
-union
-select order_id from staging.order_items_changed
-union
-select old_order_id from staging.order_items_changed
-where old_order_id is not null
-union
-select i.order_id
-from core.order_items as i
-inner join staging.recategorised_products as r on i.product_id = r.product_id;
+-- moves_sales: false for an order whose sales figures cannot move, so stages 32 and 42 leave it
+-- out of their sums: a loaded order that keeps its day, its customer and whether it counts in
+-- sales (a new status between two counted ones, the commonest change), none of whose lines
+-- changes or changes category. Its days and customer stay touched (the checks read them).
+select
+    order_id,
+    bool_or(moves_sales) as moves_sales
+from (
+    select
+        order_id,
+        (
+            old_order_date is null
+            or (old_order_date, old_customer_id, old_counts_in_sales)
+            is distinct from (order_date, customer_id, core.counts_in_sales(status))
+        ) as moves_sales
+    from staging.orders_changed
+    union all
+    select
+        order_id,
+        true as moves_sales
+    from staging.order_items_changed
+    union all
+    select
+        old_order_id as order_id,
+        true as moves_sales
+    from staging.order_items_changed
+    where old_order_id is not null
+    union all
+    select
+        i.order_id,
+        true as moves_sales
+    from core.order_items as i
+    inner join staging.recategorised_products as r on i.product_id = r.product_id
+) as t
+group by order_id;
 {%- endif %}
 create unique index on staging.touched_orders (order_id);
 

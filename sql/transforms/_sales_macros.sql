@@ -9,7 +9,8 @@ drop table if exists staging.touched_order_keys_{{ when }};
 create unlogged table staging.touched_order_keys_{{ when }} as
 select
     k.order_id,
-    k.order_date
+    k.order_date,
+    t.moves_sales
 from staging.touched_orders as t
 inner join core.order_keys as k on t.order_id = k.order_id;
 analyze staging.touched_order_keys_{{ when }};
@@ -25,14 +26,16 @@ select
 {%- if bulk %}
 -- a first load touches every order: no need to go through the touched list
 from core.orders as o
+where core.counts_in_sales(o.status);
 {%- else %}
 from staging.touched_order_keys_{{ when }} as k
 inner join core.orders as o
     on
         k.order_id = o.order_id and k.order_date = o.order_date
         and {{ within_dates("o.order_date", "touched_" ~ when) }}
+-- an order whose figures cannot move (stage 31) would add the same before and after
+where k.moves_sales and core.counts_in_sales(o.status);
 {%- endif %}
-where core.counts_in_sales(o.status);
 analyze staging.touched_counted_orders_{{ when }};
 
 -- their lines (their products' categories are looked up where the category figures need them,
