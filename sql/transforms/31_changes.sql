@@ -59,7 +59,8 @@ alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
 alter table staging.orders_changed
 add column old_order_date timestamptz,
 add column old_customer_id integer,
-add column old_counts_in_sales boolean;
+add column old_counts_in_sales boolean,
+add column old_revenue numeric(14, 2);
 
 drop table if exists staging.order_items_changed;
 alter table staging.order_items_valid rename to order_items_changed;
@@ -95,7 +96,8 @@ select
     n.*,
     o.order_date as old_order_date,
     o.customer_id as old_customer_id,
-    core.counts_in_sales(o.status) as old_counts_in_sales
+    core.counts_in_sales(o.status) as old_counts_in_sales,
+    o.revenue as old_revenue
 from staging.orders_valid as n
 left join staging.orders_known as k on n.order_id = k.order_id
 left join core.orders as o

@@ -36,6 +36,16 @@ insert into core.orders (
     total_amount, revenue, batch_id
 )
 with
+-- the orders a new or changed line belongs to, or leaves: their revenue is summed again; a loaded
+-- order none of whose lines changes keeps its revenue (a new status, say: the lines of the 55k
+-- loaded orders of a bench batch are not read again)
+relined as (
+    select n.order_id from staging.order_items_changed as n
+    union
+    select n.old_order_id from staging.order_items_changed as n
+    where n.old_order_id is not null
+),
+
 final_lines as (
     select
         n.order_id,
@@ -50,10 +60,13 @@ final_lines as (
         on
             c.order_id = i.order_id and c.order_date = i.order_date
             and {{ within_dates("i.order_date", "changed_orders_new") }}
-    where not exists (
-        select 1 from staging.order_items_changed as n
-        where n.order_item_id = i.order_item_id
-    )
+    where
+        c.old_order_date is not null
+        and c.order_id in (select r.order_id from relined as r)
+        and not exists (
+            select 1 from staging.order_items_changed as n
+            where n.order_item_id = i.order_item_id
+        )
 ),
 
 order_revenue as (
@@ -79,7 +92,11 @@ select
     c.shipping_date,
     c.delivery_date,
     c.total_amount,
-    coalesce(r.revenue, 0),
+    case
+        when c.old_order_date is null or c.order_id in (select l.order_id from relined as l)
+            then coalesce(r.revenue, 0)
+        else c.old_revenue
+    end,
     {{ run_id }}
 from staging.orders_changed as c
 left join order_revenue as r on c.order_id = r.order_id
