@@ -38,12 +38,17 @@ insert into core.orders (
 with
 -- the orders a new or changed line belongs to, or leaves: their revenue is summed again; a loaded
 -- order none of whose lines changes keeps its revenue (a new status, say: the lines of the 55k
--- loaded orders of a bench batch are not read again)
+-- loaded orders of a bench batch are not read again). A first load has no loaded order.
 relined as (
+    {% if bulk -%}
+    select null::bigint as order_id
+    where false
+    {%- else -%}
     select n.order_id from staging.order_items_changed as n
     union
     select n.old_order_id from staging.order_items_changed as n
     where n.old_order_id is not null
+    {%- endif %}
 ),
 
 final_lines as (
