@@ -136,6 +136,21 @@ where
 create unique index on staging.order_items_changed (order_item_id);
 {%- endif %}
 
+-- The orders a new or changed line belongs to, or leaves: their revenue is summed from their
+-- lines again (stage 37; an order none of whose lines changes keeps its revenue). None in a first
+-- load: every order is new there, and its revenue is summed from its lines anyway.
+drop table if exists staging.relined_orders;
+create unlogged table staging.relined_orders as
+{%- if bulk %}
+select null::bigint as order_id
+where false;
+{%- else %}
+select order_id from staging.order_items_changed
+union
+select old_order_id from staging.order_items_changed
+where old_order_id is not null;
+{%- endif %}
+
 -- Categories whose subtree moves (a new parent): every product below them changes ancestors.
 drop table if exists staging.recategorised_products;
 create unlogged table staging.recategorised_products as
@@ -178,13 +193,7 @@ from (
     select
         order_id,
         true as moves_sales
-    from staging.order_items_changed
-    union all
-    select
-        old_order_id as order_id,
-        true as moves_sales
-    from staging.order_items_changed
-    where old_order_id is not null
+    from staging.relined_orders
     union all
     select
         i.order_id,
@@ -202,4 +211,5 @@ analyze staging.customers_changed;
 analyze staging.products_changed;
 analyze staging.orders_changed;
 analyze staging.order_items_changed;
+analyze staging.relined_orders;
 analyze staging.touched_orders;

@@ -36,21 +36,6 @@ insert into core.orders (
     total_amount, revenue, batch_id
 )
 with
--- the orders a new or changed line belongs to, or leaves: their revenue is summed again; a loaded
--- order none of whose lines changes keeps its revenue (a new status, say: the lines of the 55k
--- loaded orders of a bench batch are not read again). A first load has no loaded order.
-relined as (
-    {% if bulk -%}
-    select null::bigint as order_id
-    where false
-    {%- else -%}
-    select n.order_id from staging.order_items_changed as n
-    union
-    select n.old_order_id from staging.order_items_changed as n
-    where n.old_order_id is not null
-    {%- endif %}
-),
-
 final_lines as (
     select
         n.order_id,
@@ -67,7 +52,8 @@ final_lines as (
             and {{ within_dates("i.order_date", "changed_orders_new") }}
     where
         c.old_order_date is not null
-        and c.order_id in (select r.order_id from relined as r)
+        -- (a loaded order none of whose lines changes keeps its revenue: stage 31)
+        and c.order_id in (select r.order_id from staging.relined_orders as r)
         and not exists (
             select 1 from staging.order_items_changed as n
             where n.order_item_id = i.order_item_id
@@ -98,7 +84,7 @@ select
     c.delivery_date,
     c.total_amount,
     case
-        when c.old_order_date is null or c.order_id in (select l.order_id from relined as l)
+        when c.old_order_date is null or c.order_id in (select l.order_id from staging.relined_orders as l)
             then coalesce(r.revenue, 0)
         else c.old_revenue
     end,
