@@ -59,7 +59,7 @@ alter index staging.orders_valid_key rename to orders_changed_order_id_idx;
 alter table staging.orders_changed
 add column old_order_date timestamptz,
 add column old_customer_id integer,
-add column old_counts_in_sales boolean,
+add column old_status core.order_status,
 add column old_revenue numeric(14, 2);
 
 drop table if exists staging.order_items_changed;
@@ -96,7 +96,7 @@ select
     n.*,
     o.order_date as old_order_date,
     o.customer_id as old_customer_id,
-    core.counts_in_sales(o.status) as old_counts_in_sales,
+    o.status as old_status,
     o.revenue as old_revenue
 from staging.orders_valid as n
 left join staging.orders_known as k on n.order_id = k.order_id
@@ -185,7 +185,7 @@ from (
         order_id,
         (
             old_order_date is null
-            or (old_order_date, old_customer_id, old_counts_in_sales)
+            or (old_order_date, old_customer_id, core.counts_in_sales(old_status))
             is distinct from (order_date, customer_id, core.counts_in_sales(status))
         ) as moves_sales
     from staging.orders_changed
