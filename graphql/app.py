@@ -11,9 +11,11 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
+import os
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -56,6 +58,22 @@ SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"
 
 _engine_ids = itertools.count(1)
 
+
+def default_pool_size(workers: int = 1, cpus: int | None = None) -> int:
+    """Database connections per worker when none is asked for: the cores of this machine shared
+    by the workers, and at least 2.
+
+    Each connection runs one statement at a time, so the pool is also the number of statements
+    the server runs at once. On a database with as many cores, queries that take CPU (a year of
+    productSales) each run at full speed and the others wait their turn in the pool, instead of
+    all sharing the cores: at 8 clients on the 2-core bench machine, 2 connections against 10
+    halved productSales' p95 and raised its requests/s (docs/benchmarks.md, "The pool"). Against
+    a database on another machine, give ``--pool-size`` its number of cores.
+    """
+    if cpus is None:
+        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(2, math.ceil(cpus / max(1, workers)))
+
 #: Per-request values for the access log (plain string keys before aiohttp 3.12).
 OPERATION_KEY: Any = web.RequestKey("graphql_operation", str) if hasattr(web, "RequestKey") else "graphql_operation"
 STATEMENTS_KEY: Any = web.RequestKey("graphql_statements", int) if hasattr(web, "RequestKey") else "graphql_statements"
@@ -69,7 +87,7 @@ class ApiConfig:
     database_url: str
     role: str | None = "shopetl_api"
     pool_min_size: int = 1
-    pool_max_size: int = 10
+    pool_max_size: int = field(default_factory=default_pool_size)
     pool_timeout: float = 10.0
     statement_timeout_ms: int = 5000
     max_depth: int = 10
@@ -273,9 +291,14 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    state = request.app[STATE]
+    # a connection of its own: the pool holds only as many connections as the database has
+    # cores, and a server busy with long queries is not down
+    config = request.app[CONFIG]
     try:
-        async with state.pool.connection(timeout=2) as conn:
+        async with await psycopg.AsyncConnection.connect(
+            config.database_url, autocommit=True, connect_timeout=2,
+            application_name=f"{config.application_name} healthz", options="-c statement_timeout=2000",
+        ) as conn:
             await conn.execute("select 1")
     except Exception as exc:  # noqa: BLE001 - health reports, never raises
         log.warning("health check failed: %s", exc)
@@ -313,7 +336,7 @@ def create_app(
     *,
     role: str | None = "shopetl_api",
     pool_min_size: int = 1,
-    pool_max_size: int = 10,
+    pool_max_size: int | None = None,
     pool_timeout: float = 10.0,
     statement_timeout_ms: int = 5000,
     max_depth: int = 10,
@@ -327,14 +350,15 @@ def create_app(
 
     The pool opens, the SDL is checked against the api functions and the engine is built
     when the application starts (``aiohttp.web.run_app`` or a test client); a mismatch
-    between SDL and functions stops it with a BindingError. ``access_log=False`` leaves out the
+    between SDL and functions stops it with a BindingError. ``pool_max_size`` None: as many
+    connections as this machine has cores (``default_pool_size``). ``access_log=False`` leaves out the
     line per request (logger ``shopetl_graphql.access``).
     """
     config = ApiConfig(
         database_url=database_url,
         role=role,
         pool_min_size=pool_min_size,
-        pool_max_size=pool_max_size,
+        pool_max_size=default_pool_size() if pool_max_size is None else pool_max_size,
         pool_timeout=pool_timeout,
         statement_timeout_ms=statement_timeout_ms,
         max_depth=max_depth,

@@ -15,7 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from shopetl_graphql import binding as binding_mod
 from shopetl_graphql import cli as serve_cli
-from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app
+from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app, default_pool_size
 from shopetl_graphql.binding import BindingError, check, read_catalog
 from shopetl_graphql.errors import from_database
 from shopetl_graphql.sdl import SCHEMA_PATH, fields_with_arguments, load_sdl, root_fields, snake
@@ -270,6 +270,32 @@ async def test_healthz_metrics_and_access_log(client: Any, caplog: pytest.LogCap
     assert 'shopetl_graphql_request_duration_seconds_count{operation="Cats"} 1.0' in text
     assert 'shopetl_graphql_sql_statements_total{function="categories"} 1.0' in text
     assert re.search(r'shopetl_graphql_pool_connections\{state="open"\} [1-9]', text)
+
+
+async def test_healthz_answers_while_every_pooled_connection_is_busy(api_db: str) -> None:
+    # the pool is as small as the database's cores: a server whose connections are all running
+    # long queries is busy, not down
+    async with TestClient(TestServer(create_app(api_db, pool_min_size=1, pool_max_size=1))) as small:
+        pool = small.server.app[STATE].pool
+        async with pool.connection():
+            response = await small.get("/healthz")
+            assert response.status == 200 and await response.json() == {"status": "ok"}
+
+
+async def test_the_pool_is_as_large_as_the_machine_has_cores() -> None:
+    # a connection runs one statement at a time: the workers together run as many as there are
+    # cores, and each worker at least 2 (one request's statement while the next one is sent)
+    assert default_pool_size(1, cpus=2) == 2
+    assert default_pool_size(1, cpus=16) == 16
+    assert default_pool_size(4, cpus=16) == 4
+    assert default_pool_size(3, cpus=8) == 3
+    assert default_pool_size(1, cpus=1) == 2
+    assert default_pool_size(8, cpus=2) == 2
+    assert default_pool_size() >= 2
+    args = argparse.ArgumentParser()
+    serve_cli.register(args.add_subparsers())
+    assert args.parse_args(["serve"]).pool_size is None
+    assert args.parse_args(["serve", "--pool-size", "10"]).pool_size == 10
 
 
 async def test_the_access_log_can_be_left_out(api_db: str, caplog: pytest.LogCaptureFixture) -> None:
