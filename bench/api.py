@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from shopetl_graphql.app import default_pool_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
@@ -277,19 +278,23 @@ class Server:
                 self.proc.wait()
 
 
-def shopetl_server(url: str, workers: int, work: Path) -> Server:
+def shopetl_server(url: str, workers: int, work: Path, pool_size: int | None = None) -> Server:
     port = free_port()
     cmd = [*common.SHOPETL, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
            "--statement-timeout-ms", "120000", "--no-access-log"]  # as PostGraphile's --disable-query-log
+    if pool_size is not None:
+        cmd += ["--pool-size", str(pool_size)]
     return Server("shopetl", cmd, port, {**os.environ, "DATABASE_URL": url}, work)
 
 
-def postgraphile_server(url: str, workers: int, work: Path, package: str) -> Server:
+def postgraphile_server(url: str, workers: int, work: Path, package: str, pool_size: int | None = None) -> Server:
     port = free_port()
     cmd = ["npx", "--yes", package, "-c", node_url(url), "-s", "api", "-n", "127.0.0.1", "-p", str(port),
            "--dynamic-json", "--disable-query-log", "--disable-graphiql"]
     if workers > 1:
         cmd += ["--cluster-workers", str(workers)]
+    if pool_size is not None:
+        cmd += ["--max-pool-size", str(pool_size)]
     return Server("postgraphile", cmd, port, {**os.environ, "NODE_ENV": "production"}, work)
 
 
@@ -452,7 +457,7 @@ def explain_call(url: str, query: str, args: dict[str, Any]) -> dict[str, Any]:
 def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7, postgraphile: bool = True,
                   workers: int = 1, package: str = "postgraphile@4", explain: bool = True, min_requests: int = 40,
                   queries: tuple[str, ...] = QUERIES, concurrency: tuple[int, ...] = CONCURRENCY,
-                  rounds: int = 3) -> dict[str, Any]:
+                  rounds: int = 3, pool_size: int | None = None) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     ranges = data_ranges(url)
     requests: dict[str, list[dict[str, Any]]] = {}
@@ -465,8 +470,8 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
             (work / f"{s}-{q}.jsonl").write_text("\n".join(body(s, q, a) for a in requests[q]) + "\n")
     results: list[dict[str, Any]] = []
     cells = [(q, c) for q in queries for c in concurrency]
-    with shopetl_server(url, workers, work) as shop:
-        pgl_ctx = postgraphile_server(url, workers, work, package) if postgraphile else None
+    with shopetl_server(url, workers, work, pool_size) as shop:
+        pgl_ctx = postgraphile_server(url, workers, work, package, pool_size) if postgraphile else None
         try:
             pgl = pgl_ctx.__enter__() if pgl_ctx else None
             by_name = {"shopetl": shop, "postgraphile": pgl}
@@ -498,6 +503,8 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
     report: dict[str, Any] = {
         "database": url.rsplit("/", 1)[-1], "duration_s": duration, "min_requests": min_requests, "seed": seed,
         "workers": workers, "rounds": max(1, rounds),
+        # database connections per server process: the one asked for, else each server's default
+        "pool_sizes": {"shopetl": pool_size or default_pool_size(workers), "postgraphile": pool_size or 10},
         "postgraphile": postgraphile_version(work) if postgraphile else None,
         "data_ranges": {k: (str(v) if isinstance(v, dt.date) else v) for k, v in ranges.items() if k != "categories"},
         "categories": len(ranges["categories"]), "results": results,
@@ -576,6 +583,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3,
                     help="rounds per cell, the servers taking turns; --duration and the requests are split among them")
+    ap.add_argument("--pool-size", type=int, default=None,
+                    help="database connections of both servers (shopetl --pool-size, PostGraphile --max-pool-size);"
+                         " default: each server's own (shopetl: the cores, PostGraphile: 10)")
     ap.add_argument("--skip-postgraphile", action="store_true")
     ap.add_argument("--postgraphile-package", default="postgraphile@4")
     ap.add_argument("--no-explain", action="store_true")
@@ -585,7 +595,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="shopetl-bench-api-"))
     report = run_api_bench(url, work, duration=args.duration, seed=args.seed, postgraphile=not args.skip_postgraphile,
                            workers=args.workers, package=args.postgraphile_package, explain=not args.no_explain,
-                           min_requests=args.min_requests, rounds=args.rounds,
+                           min_requests=args.min_requests, rounds=args.rounds, pool_size=args.pool_size,
                            queries=tuple(args.queries.split(",")))
     path = common.write_json("api", 0, report)
     print(api_markdown(report))

@@ -50,6 +50,8 @@ def main() -> int:
     ap.add_argument("--api-min-requests", type=int, default=40,
                     help="per cell, measure on after --api-duration until this many requests (at most 6x as long)")
     ap.add_argument("--api-workers", type=int, default=1, help="server processes for both servers (default 1)")
+    ap.add_argument("--api-pool-size", type=int, default=None,
+                    help="database connections of both servers (default: each server's own, see bench/api.py)")
     ap.add_argument("--skip-postgraphile", action="store_true", help="no PostGraphile baseline (machines without npm)")
     ap.add_argument("--skip-incremental", action="store_true")
     ap.add_argument("--skip-api", action="store_true")
@@ -99,13 +101,16 @@ def main() -> int:
         if not args.skip_api:
             a = api.run_api_bench(url, work / "api", duration=api_duration, postgraphile=not args.skip_postgraphile,
                                   workers=args.api_workers, min_requests=args.api_min_requests,
-                                  rounds=args.api_rounds)
+                                  rounds=args.api_rounds, pool_size=args.api_pool_size)
             report["api"] = a
             md += ["## API", "", f"Database {target_db} (the full load plus the incremental batches),"
                    f" {api_duration:g} s per cell (or until {args.api_min_requests} requests, at most"
                    f" {6 * api_duration:g} s) in {max(1, args.api_rounds)} rounds, the servers taking turns,"
                    f" {args.api_workers} server process each"
-                   + (f", PostGraphile {a['postgraphile']}" if a.get("postgraphile") else "") + ".", "",
+                   + (f", PostGraphile {a['postgraphile']}" if a.get("postgraphile") else "")
+                   + "; database connections per process: "
+                   + ", ".join(f"{k} {v}" for k, v in a["pool_sizes"].items() if k == "shopetl" or a.get("postgraphile"))
+                   + ".", "",
                    api.api_markdown(a), ""]
     finally:
         if not args.keep:

@@ -47,6 +47,9 @@ def test_bench_run_completes_and_writes_results(tmp_path: Path) -> None:
     # three rounds per cell by default, and the server's CPU measured (NaN would fail >= 0)
     assert all(r["rounds"] == 3 and r["cpu_ms_per_request"] >= 0 for r in report["api"]["results"])
     assert markdown.read_text().startswith("# shopetl benchmarks")
+    # the database connections the server had, as the header of the API section says
+    assert report["api"]["pool_sizes"]["shopetl"] >= 2
+    assert f"database connections per process: shopetl {report['api']['pool_sizes']['shopetl']}." in proc.stdout
 
 
 @pytest.mark.slow
