@@ -67,8 +67,9 @@ def default_pool_size(workers: int = 1, cpus: int | None = None) -> int:
     the server runs at once. On a database with as many cores, queries that take CPU (a year of
     productSales) each run at full speed and the others wait their turn in the pool, instead of
     all sharing the cores: at 8 clients on the 2-core bench machine, 2 connections against 10
-    halved productSales' p95 and raised its requests/s (docs/benchmarks.md, "The pool"). Against
-    a database on another machine, give ``--pool-size`` its number of cores.
+    halved productSales' p95 and raised its requests/s (docs/benchmarks.md, "What changed since
+    the seventeenth run"). Against a database on another machine, give ``--pool-size`` its
+    number of cores.
     """
     if cpus is None:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
