@@ -504,6 +504,7 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
         "database": url.rsplit("/", 1)[-1], "duration_s": duration, "min_requests": min_requests, "seed": seed,
         "workers": workers, "rounds": max(1, rounds),
         # database connections per server process: the one asked for, else each server's default
+        # (PostGraphile v4's --max-pool-size "defaults to 10", its --help)
         "pool_sizes": {"shopetl": pool_size or default_pool_size(workers), "postgraphile": pool_size or 10},
         "postgraphile": postgraphile_version(work) if postgraphile else None,
         "data_ranges": {k: (str(v) if isinstance(v, dt.date) else v) for k, v in ranges.items() if k != "categories"},

@@ -75,6 +75,7 @@ def default_pool_size(workers: int = 1, cpus: int | None = None) -> int:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
     return max(2, math.ceil(cpus / max(1, workers)))
 
+
 #: Per-request values for the access log (plain string keys before aiohttp 3.12).
 OPERATION_KEY: Any = web.RequestKey("graphql_operation", str) if hasattr(web, "RequestKey") else "graphql_operation"
 STATEMENTS_KEY: Any = web.RequestKey("graphql_statements", int) if hasattr(web, "RequestKey") else "graphql_statements"
@@ -352,8 +353,8 @@ def create_app(
     The pool opens, the SDL is checked against the api functions and the engine is built
     when the application starts (``aiohttp.web.run_app`` or a test client); a mismatch
     between SDL and functions stops it with a BindingError. ``pool_max_size`` None: as many
-    connections as this machine has cores (``default_pool_size``). ``access_log=False`` leaves out the
-    line per request (logger ``shopetl_graphql.access``).
+    connections as this machine has cores (``default_pool_size``). ``access_log=False`` leaves
+    out the line per request (logger ``shopetl_graphql.access``).
     """
     config = ApiConfig(
         database_url=database_url,
