@@ -15,7 +15,7 @@ import math
 import os
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
 from pathlib import Path
@@ -89,7 +89,8 @@ class ApiConfig:
     database_url: str
     role: str | None = "shopetl_api"
     pool_min_size: int = 1
-    pool_max_size: int = field(default_factory=default_pool_size)
+    #: None: default_pool_size(), as many connections as this machine has cores
+    pool_max_size: int | None = None
     pool_timeout: float = 10.0
     statement_timeout_ms: int = 5000
     max_depth: int = 10
@@ -201,7 +202,7 @@ def _lifecycle(config: ApiConfig):  # type: ignore[no-untyped-def]
         pool = AsyncConnectionPool(
             config.database_url,
             min_size=config.pool_min_size,
-            max_size=config.pool_max_size,
+            max_size=default_pool_size() if config.pool_max_size is None else config.pool_max_size,
             kwargs={
                 "autocommit": True,
                 "application_name": config.application_name,
@@ -360,7 +361,7 @@ def create_app(
         database_url=database_url,
         role=role,
         pool_min_size=pool_min_size,
-        pool_max_size=default_pool_size() if pool_max_size is None else pool_max_size,
+        pool_max_size=pool_max_size,
         pool_timeout=pool_timeout,
         statement_timeout_ms=statement_timeout_ms,
         max_depth=max_depth,
