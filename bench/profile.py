@@ -154,9 +154,7 @@ def profile(folder: Path, *, prefix: str, keep: bool, database: str | None = Non
                     sql = checks_mod.render(crend, check, run_id=run_id, scope="batch", context=pctx)
                     wrapped = ("with violations as materialized (\n" + sql.rstrip().rstrip(";") + "\n)\n"
                                "select (select count(*) from violations)")
-                    with conn.transaction():
-                        for name, value in checks_mod.settings(sql).items():  # its own planner settings
-                            conn.execute("select set_config(%s, %s, true)", (name, value))
+                    with checks_mod.planner_settings(conn, sql):  # its own, and the others' back after
                         run_statements(conn, f"checks: {check.name}", wrapped, stmts)
                 stages["checks"] = time.monotonic() - t0
                 log(f"checks: {stages['checks']:.1f} s")

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -190,6 +191,23 @@ def settings(sql: str) -> dict[str, str]:
     return dict(_SET.findall(sql))
 
 
+@contextmanager
+def planner_settings(conn: psycopg.Connection, sql: str) -> Iterator[None]:
+    """A savepoint with the planner settings of the rendered check ``sql``, and the caller's
+    values back afterwards. ``set_config(..., true)`` outlives the release of a savepoint, so
+    without the second step one check's settings would stay for the next ones (e.g. a check
+    that turns merge joins off, before one that has turned hash joins and sorts off)."""
+    with conn.transaction():
+        before = [
+            conn.execute("select %s, current_setting(%s), set_config(%s, %s, true)",
+                         (name, name, name, value)).fetchone()
+            for name, value in settings(sql).items()
+        ]
+        yield
+        for name, old, _ in before:  # type: ignore[misc]
+            conn.execute("select set_config(%s, %s, true)", (name, old))
+
+
 def run_checks(
     conn: psycopg.Connection,
     renderer: Renderer,
@@ -275,17 +293,8 @@ def _run_shared(conn: psycopg.Connection, renderer: Renderer, checks: list[Check
                 f" from (select * from violations limit {SAMPLE_ROWS}) as v)"
             )
             params = None
-        planner = settings(sql)
-        with conn.transaction():
-            before = [
-                conn.execute("select %s, current_setting(%s), set_config(%s, %s, true)",
-                             (name, name, name, value)).fetchone()
-                for name, value in planner.items()
-            ]
+        with planner_settings(conn, sql):
             rows = conn.execute(wrapped, params).fetchall()  # type: ignore[arg-type]
-            # set_config(..., true) outlives the savepoint's release: put the caller's values back
-            for name, old, _ in before:  # type: ignore[misc]
-                conn.execute("select set_config(%s, %s, true)", (name, old))
     except jinja2.TemplateError as exc:
         return _errors(checks, scope, t0, f"template: {exc}")
     except psycopg.Error as exc:
@@ -341,5 +350,5 @@ def _message(exc: psycopg.Error) -> str:
 __all__ = [
     "Check", "CheckResult", "CheckDefinitionError", "DEFAULT_CONTEXT", "blocking", "discover", "parse_file",
     "parse_header",
-    "by_query", "record_results", "render", "run_checks", "select", "settings",
+    "by_query", "planner_settings", "record_results", "render", "run_checks", "select", "settings",
 ]

@@ -21,8 +21,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from shopetl import checks_cmd
 from shopetl.checks import (
-    DEFAULT_CONTEXT, CheckDefinitionError, CheckResult, blocking, discover, parse_header, record_results, render,
-    run_checks, settings,
+    DEFAULT_CONTEXT, CheckDefinitionError, CheckResult, blocking, discover, parse_header, planner_settings,
+    record_results, render, run_checks, settings,
 )
 from shopetl.config import Settings
 from shopetl.render import Renderer
@@ -399,6 +399,22 @@ def test_planner_settings_apply_to_their_check_only(conn: psycopg.Connection, cl
     assert result.status == "pass"
     # restored after the check (set_config(..., true) would otherwise outlive the savepoint)
     assert conn.execute("select current_setting('enable_hashjoin')").fetchone() == ("on",)
+
+
+def test_one_checks_planner_settings_never_reach_the_next(conn: psycopg.Connection) -> None:
+    """planner_settings (the load's and bench/profile.py's way to run a check) puts the caller's
+    values back, also when the check fails. bench/profile.py used to leave them set: the first
+    load's row_counts, which turns hash joins and sorts off, then ran with merge joins off too
+    (left by order_items_have_orders_and_products) and looped for minutes at scale 0.1."""
+    setting = "select current_setting('enable_mergejoin'), current_setting('enable_sort')"
+    one = "-- set: enable_mergejoin = off\nselect 1"
+    with planner_settings(conn, one):
+        assert conn.execute(setting).fetchone() == ("off", "on")
+    assert conn.execute(setting).fetchone() == ("on", "on")
+    with pytest.raises(psycopg.errors.DivisionByZero), planner_settings(conn, "-- set: enable_sort = off\n"):
+        assert conn.execute(setting).fetchone() == ("on", "off")
+        conn.execute("select 1 / 0")
+    assert conn.execute(setting).fetchone() == ("on", "on")
 
 
 def test_batch_checks_analyze_the_touched_key_sets(conn: psycopg.Connection, clean: tuple[str, int]) -> None:
