@@ -50,7 +50,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import psycopg
 from shopetl_graphql.app import default_pool_size
@@ -86,15 +86,15 @@ FUNCTIONS: dict[str, tuple[str, dict[str, tuple[str, str, str]]]] = {
 
 SHOPETL_SELECTIONS = {
     "productSales": """productSales(from: $from, to: $to, filter: $filter, orderBy: $orderBy, first: $first) {
-    totalCount nodes { product { %s } units orders revenue } %s }""" % (PRODUCT, PAGE),
+    totalCount nodes { product { """ + PRODUCT + """ } units orders revenue } """ + PAGE + """ }""",
     "customer": """customer(customerId: $customerId) {
     customerId email firstName lastName city state zipCode country registrationDate lastLogin
     lifetimeValue orderCount firstOrderAt lastOrderAt averageOrderValue
     orders(first: $ordersFirst) { totalCount nodes { orderId orderDate status countsInSales revenue totalAmount
       paymentMethod shippingCity shippingState shippingCountry shippingDate deliveryDate
-      items { orderItemId product { %s } quantity price discount revenue } } %s } }""" % (PRODUCT, PAGE),
+      items { orderItemId product { """ + PRODUCT + """ } quantity price discount revenue } } """ + PAGE + """ } }""",
     "topProductsByCategory": """topProductsByCategory(categoryId: $categoryId, from: $from, to: $to, first: $first) {
-    rank categoryId product { %s } units revenue }""" % PRODUCT,
+    rank categoryId product { """ + PRODUCT + """ } units revenue }""",
     "salesTrends": """salesTrends(from: $from, to: $to, granularity: $granularity, categoryId: $categoryId,
     productId: $productId) { periodStart revenue units orders revenueChange unitsChange ordersChange }""",
 }
@@ -245,7 +245,7 @@ class Server:
         self.log_path = work / f"{name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Server:
+    def __enter__(self) -> Self:
         log(f"starting {self.name}: {' '.join(self.cmd)}")
         with open(self.log_path, "wb") as out:
             self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=subprocess.STDOUT, env=self.env,
@@ -316,7 +316,7 @@ def drive(server: Server, bodies: Path, concurrency: int, duration: float, work:
            "--warmup", str(warmup), "--min-requests", str(min_requests), "--start", str(start),
            "--max-requests", str(max_requests), "--max-duration", str(6 * duration), "--out", str(out)]
     cpu_before = server.cpu_seconds()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     cpu_s = server.cpu_seconds() - cpu_before
     if proc.returncode != 0:
         raise SystemExit(f"apiclient failed:\n{proc.stderr[-3000:]}")

@@ -117,9 +117,9 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
             " where customer_id = any(%s)", (sorted(set(customers.tolist())),))}
         # status changes: COPY straight from the database (rows exactly as loaded, status moved on)
         changes_path = out / ".status_changes.csv"
-        with open(changes_path, "wb") as f, conn.cursor() as cur:
-            with cur.copy(STATUS_CHANGES_SQL.replace("%(seed)s", str(int(seed))).replace("%(n)s", str(n_new))) as cp:
-                f.writelines(cp)
+        statement = STATUS_CHANGES_SQL.replace("%(seed)s", str(int(seed))).replace("%(n)s", str(n_new))
+        with open(changes_path, "wb") as f, conn.cursor() as cur, cur.copy(statement) as cp:
+            f.writelines(cp)
         moved = conn.execute(
             "with newest as (select max(order_date) as at from core.order_keys) select o.status::text, count(*)"
             " from (select o.* from core.orders as o, newest where o.order_date > newest.at - interval '60 days'"

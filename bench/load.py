@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
@@ -212,11 +213,11 @@ def load_markdown(reports: list[dict[str, Any]]) -> str:
     total = big["shopetl_s"]
     out.append("")
     out.append(f"Baseline at scale {big['scale']:g}: " + ", ".join(
-        f"{k} {v:.1f} s" for k, v in big["baseline_per_file_s"].items() if v == v)
+        f"{k} {v:.1f} s" for k, v in big["baseline_per_file_s"].items() if not math.isnan(v))
         + f" ({big['baseline_rows_per_s']:,.0f} rows/s, {big['baseline_mb_per_s']:.1f} MB/s), one file after"
         " another. shopetl's staging per file (COPY into text columns, then line numbering where quoted fields"
         " hold line breaks, and ANALYZE; two files at a time): " + ", ".join(
-        f"{k} {v:.1f} s" for k, v in big["staged_file_s"].items() if v == v) + ".")
+        f"{k} {v:.1f} s" for k, v in big["staged_file_s"].items() if not math.isnan(v)) + ".")
     wal = big["loads"][-1].get("wal")
     if wal:
         out.append("")
