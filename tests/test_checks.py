@@ -235,6 +235,10 @@ CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
     "revenue_not_negative": [
         ("a negative order revenue", ["update core.orders set revenue = -1 where order_id = 103"]),
         ("a negative daily revenue", [f"update marts.daily_sales set revenue = -5 where sales_date = '{D_OLD}'"]),
+        ("a negative product-day revenue", ["update marts.daily_product_sales set revenue = -5"
+                                            f" where sales_date = '{D2}' and product_id = 12"]),
+        ("a negative category-day revenue", ["update marts.daily_category_sales set revenue = -5"
+                                             f" where sales_date = '{D2}' and category_id = 4"]),
     ],
     "order_revenue_is_sum_of_lines": [
         ("an order's revenue off", ["update core.orders set revenue = revenue + 1 where order_id = 101"]),

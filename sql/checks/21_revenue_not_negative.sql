@@ -5,7 +5,7 @@
 -- days of the daily marts, the touched customers.
 -- severity: error
 -- scope: batch
-{% from "_scope.sql" import month_ranges, in_range, touched with context %}
+{% from "_scope.sql" import month_ranges, in_range, touched, on_touched_days with context %}
 with
 months as (
     {{ month_ranges() }}
@@ -37,27 +37,21 @@ mart_figures as (
         s.sales_date::text as row_key,
         s.revenue
     from marts.daily_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
     union all
     select
         'marts.daily_product_sales' as relation,
         s.sales_date || ' product ' || s.product_id as row_key,
         s.revenue
     from marts.daily_product_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
     union all
     select
         'marts.daily_category_sales' as relation,
         s.sales_date || ' category ' || s.category_id as row_key,
         s.revenue
     from marts.daily_category_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
     union all
     select
         'marts.customer_lifetime' as relation,

@@ -7,7 +7,7 @@
 -- once per month and its order_date bounds prune every other partition at run time.
 -- severity: error
 -- scope: batch
-{% from "_scope.sql" import month_ranges, in_range with context %}
+{% from "_scope.sql" import month_ranges, in_range, on_touched_days with context %}
 {% if whole -%}
 -- set: enable_partitionwise_join = on
 -- set: enable_partitionwise_aggregate = on
@@ -54,9 +54,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
 )
 
 select

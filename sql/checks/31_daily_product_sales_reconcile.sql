@@ -6,7 +6,7 @@
 -- meet their lines (not after the sums: 2.25 -> 1.85 s at full size).
 -- severity: error
 -- scope: batch
-{% from "_scope.sql" import month_ranges, in_range with context %}
+{% from "_scope.sql" import month_ranges, in_range, on_touched_days with context %}
 {% if whole -%}
 -- Whole tables: orders and lines hash-joined month by month on both cores (before a first
 -- load's ANALYZE the planner would otherwise merge or loop over index probes, docs/checks.md).
@@ -61,9 +61,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_product_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
 )
 
 select

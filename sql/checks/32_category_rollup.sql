@@ -6,6 +6,7 @@
 -- Batch scope: the days the batch touched (the marts are keyed by day first).
 -- severity: error
 -- scope: batch
+{% from "_scope.sql" import on_touched_days with context %}
 with
 own_products as (
     select
@@ -16,9 +17,7 @@ own_products as (
         s.revenue
     from marts.daily_product_sales as s
     inner join core.products as p on s.product_id = p.product_id
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
 ),
 
 children as (
@@ -32,7 +31,7 @@ children as (
     inner join core.product_categories as c on s.category_id = c.category_id
     where
         c.parent_id is not null
-        and {{ "s.sales_date in (select d.sales_date from staging.touched_days as d)" if not whole else "true" }}
+        and {{ on_touched_days("s.sales_date") }}
 ),
 
 expected as (
@@ -59,9 +58,7 @@ published as (
         s.orders,
         s.revenue
     from marts.daily_category_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
 ),
 
 roots as (
@@ -81,9 +78,7 @@ shop as (
         s.units,
         s.revenue
     from marts.daily_sales as s
-    {% if not whole %}
-    where s.sales_date in (select d.sales_date from staging.touched_days as d)
-    {% endif %}
+    where {{ on_touched_days("s.sales_date") }}
 )
 
 select

@@ -1,5 +1,5 @@
-{#- Shared by the checks on orders and order lines (not a check itself: no NN_ prefix).
-    Import with context: {% from "_scope.sql" import month_ranges, in_range, touched with context %} -#}
+{#- Shared by the checks on orders, order lines and the daily marts (not a check itself: no NN_ prefix).
+    Import with context: {% from "_scope.sql" import month_ranges, in_range, touched, on_touched_days with context %} -#}
 
 {#- The order_date ranges a check reads: one per UTC month the batch touched (the months of
     staging.touched_days, which holds the current and previous day of every touched order), or
@@ -38,6 +38,19 @@ true
 {% macro touched(alias) -%}
 {% if not whole -%}
 {{ alias }}.order_id in (select t.order_id from staging.touched_orders as t)
+{%- else -%}
+true
+{%- endif %}
+{%- endmacro %}
+
+{#- The rows of a daily mart (keyed by sales_date first) on the days the batch touched (true when
+    reading whole tables). An array rather than a semi join: for the ~1M rows of a bench batch's
+    73 days in marts.daily_product_sales (7 % of it) the planner chose a parallel scan of the
+    whole table, where the index reads a day's rows, which lie together (correlation 1), four
+    times faster (0.6 -> 0.15 s, docs/benchmarks.md). -#}
+{% macro on_touched_days(column) -%}
+{% if not whole -%}
+{{ column }} = any(array(select d.sales_date from staging.touched_days as d))
 {%- else -%}
 true
 {%- endif %}
