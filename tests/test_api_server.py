@@ -123,6 +123,20 @@ async def test_api_role_can_only_execute_api_functions(api_db: str) -> None:
         assert volatility == ("v" if name == "update_product" else "s"), name
 
 
+async def test_api_pages_by_keyset_never_by_offset(api_db: str) -> None:
+    """No api or api_internal function skips rows with OFFSET: a page starts after its cursor's
+    sort keys (api_internal.connection), so deep pages cost what the first does."""
+    with psycopg.connect(api_db) as conn:
+        bodies = conn.execute(
+            "select p.oid::regprocedure::text, p.prosrc from pg_proc p"
+            " where p.pronamespace in ('api'::regnamespace, 'api_internal'::regnamespace)"
+        ).fetchall()
+    assert len(bodies) > 10
+    code = {name: re.sub(r"--[^\n]*", "", body) for name, body in bodies}  # comments may say OFFSET
+    with_offset = [name for name, body in code.items() if re.search(r"\boffset\b", body, re.IGNORECASE)]
+    assert with_offset == []
+
+
 # --- one statement per root field ----------------------------------------------------------------
 
 
