@@ -37,6 +37,8 @@ def test_bench_run_completes_and_writes_results(tmp_path: Path) -> None:
     report = json.loads(report_path.read_text())
     assert report["load"][0]["rows"] > 0 and report["load"][0]["stages"]
     assert report["incremental"]["runs"][0]["summary"]["status"] == "ok"
+    # the database each part measured, by name (the URL's last path segment would be its socket folder)
+    assert report["incremental"]["database"] == report["api"]["database"] == f"bench_smoke_{os.getpid()}_shopetl"
     # the WAL written while each load ran, from pg_stat_wal (PostgreSQL 14+)
     for run in (report["load"][0]["loads"][0], report["incremental"]["runs"][0]):
         assert run["wal"] is not None and run["wal"]["bytes"] >= 0 and run["wal"]["fpi"] >= 0
