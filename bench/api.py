@@ -501,7 +501,7 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
             if pgl_ctx:
                 pgl_ctx.__exit__(None, None, None)
     report: dict[str, Any] = {
-        "database": common.db_name(url), "duration_s": duration, "min_requests": min_requests, "seed": seed,
+        "database": common.libpq_parts(url).get("dbname"), "duration_s": duration, "min_requests": min_requests, "seed": seed,
         "workers": workers, "rounds": max(1, rounds),
         # database connections per server process: the one asked for, else each server's default
         # (PostGraphile v4's --max-pool-size "defaults to 10", its --help)

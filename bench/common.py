@@ -52,13 +52,6 @@ def db_url(admin: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(admin, dbname=name)
 
 
-def db_name(url: str) -> str | None:
-    """The database a connection string names (URL or key=value; not its last path segment,
-    which for a socket host given as ``?host=/path/to/pgdata`` is the socket folder's name)."""
-    name = psycopg.conninfo.conninfo_to_dict(url).get("dbname")
-    return None if name is None else str(name)
-
-
 def fresh_db(admin: str, name: str) -> str:
     drop_db(admin, name)
     with psycopg.connect(admin, autocommit=True) as conn:

@@ -211,7 +211,7 @@ def run_incremental_bench(url: str, work: Path, *, full_load_s: float | None = N
     stage_rows = {st["stage"]: st["rows"] for st in runs[-1]["stages"]}
     phases = phases_of(runs, stage_s)
     return {
-        "database": common.db_name(url), "batches": batches, "full_load_s": full_load_s,
+        "database": common.libpq_parts(url).get("dbname"), "batches": batches, "full_load_s": full_load_s,
         "incremental_s": inc_s, "ratio": inc_s / full_load_s, "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "new_orders": runs[0]["batch"]["new_orders"], "new_items": runs[0]["batch"]["new_items"],
         "status_changes": runs[0]["batch"]["status_changes"], "stages": stage_s, "stage_rows": stage_rows,
