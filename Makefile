@@ -24,10 +24,12 @@ demo: install
 ## make test: install and run the whole test suite (lint included) against real PostgreSQL
 test: install
 	$(BIN)/sqlfluff lint sql
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 lint: install
 	$(BIN)/sqlfluff lint sql
+	$(BIN)/ruff check .
 
 bench: install
 	$(BIN)/python bench/run.py --scale 1.0

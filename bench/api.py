@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any, Self
 
 import psycopg
+
 from shopetl_graphql.app import default_pool_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -166,7 +167,9 @@ def _period(rng: random.Random, r: dict[str, Any], kind: str) -> tuple[str, str]
 
 
 def arguments(query: str, r: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    pick = lambda options: rng.choices([o for o, _ in options], [w for _, w in options])[0]
+    def pick(options: list[tuple[Any, float]]) -> Any:
+        return rng.choices([o for o, _ in options], [w for _, w in options])[0]
+
     if query == "productSales":
         p_from, p_to = _period(rng, r, pick([("week", 25), ("month", 35), ("quarter", 25), ("year", 15)]))
         args: dict[str, Any] = {"p_from": p_from, "p_to": p_to,
@@ -533,7 +536,10 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
 
 def api_markdown(r: dict[str, Any]) -> str:
     res = r["results"]
-    find = lambda s, q, c: next((x for x in res if x["server"] == s and x["query"] == q and x["concurrency"] == c), None)
+
+    def find(s: str, q: str, c: int) -> dict[str, Any] | None:
+        return next((x for x in res if x["server"] == s and x["query"] == q and x["concurrency"] == c), None)
+
     rows = []
     for x in res:
         rows.append([x["query"], x["server"], x["concurrency"], f"{x['requests']:,}", x["errors"],

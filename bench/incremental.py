@@ -145,7 +145,7 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
     status = np.select([age_days < 1, age_days < 2, age_days < 3, age_days < 7],
                        ["Pending", "Processing", "Shipped", "In Transit"], "Delivered").astype(object)
     status[rng.random(n_new) < 0.04] = "Cancelled"
-    methods, weights = zip(*PAYMENT_METHODS)
+    methods, weights = zip(*PAYMENT_METHODS, strict=True)
     payment = rng.choice(np.array(methods, dtype=object), n_new, p=np.array(weights) / sum(weights))
 
     def ts(base: dt.datetime, seconds: float) -> str:
@@ -175,7 +175,7 @@ def make_batch(url: str, out: Path, seed: int, share: float = 0.01) -> dict[str,
         w = csv.writer(items_out, lineterminator="\n")
         w.writerow(ITEM_COLUMNS)
         w.writerows(zip(item_ids.tolist(), line_order.tolist(), product_ids.tolist(), quantity.tolist(),
-                        _money(price), _money(discount), _money(total)))
+                        _money(price), _money(discount), _money(total), strict=True))
     return {
         "seed": seed, "new_orders": n_new, "new_items": n_lines, "status_changes": sum(n for _, n in moved),
         "status_changes_from": dict(moved), "loaded_orders_before": n_orders,

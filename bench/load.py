@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+
 from shopetl.load import PUBLISH, VALIDATE
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -94,7 +95,7 @@ def baseline(admin: str, name: str, folder: Path) -> dict[str, Any]:
     if t.returncode != 0:
         raise SystemExit(f"baseline \\copy failed ({t.returncode}):\n{t.stderr[-3000:]}")
     ms = [float(x) for x in re.findall(r"^Time: ([\d.]+) ms", t.stdout, re.MULTILINE)]
-    per_file = dict(zip(FILES, (x / 1000 for x in ms))) if len(ms) == len(FILES) else {}
+    per_file = dict(zip(FILES, (x / 1000 for x in ms), strict=True)) if len(ms) == len(FILES) else {}
     common.drop_db(admin, name)  # its 2 GB at full size are not needed any more
     return {"seconds": t.wall_s, "per_file_s": per_file}
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 from flytekit import FlyteContextManager, Secret, current_context
 from flytekit.exceptions.user import FlyteRecoverableException
+
 from shopetl import db, steps
 from shopetl.config import Settings, from_env
 from shopetl.delivery import discover

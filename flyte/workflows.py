@@ -36,6 +36,7 @@ from flytekit import (
     workflow,
 )
 from flytekit.deck import DeckField
+
 from shopetl import steps
 from shopetl.errors import BatchFailed
 from shopetl_flyte import report

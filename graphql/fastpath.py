@@ -269,7 +269,7 @@ class FastPath:
             ):
                 raise result  # Unsupported: Tartiflette answers; CancelledError & co: as they are
         data: dict[str, Any] | None = {}
-        for root, result in zip(plan.roots, results):
+        for root, result in zip(plan.roots, results, strict=True):
             if isinstance(result, Exception):
                 # as Tartiflette's complete_value_catching_error: located at the field; a
                 # non-null root field's error makes `data` null

@@ -304,14 +304,14 @@ class DirtyPlan:
         data = memoryview(buf.data).cast("B")
 
         def row(i: int) -> Row:
-            return dict(zip(COLUMNS[self.key], parse_line(bytes(data[offsets[i]: offsets[i + 1]]))))
+            return dict(zip(COLUMNS[self.key], parse_line(bytes(data[offsets[i]: offsets[i + 1]])), strict=True))
 
         bad = self.span(self.n_bad, first, m)
         places = np.sort(rng.integers(1, m + 1, len(bad)))
         bases = (rng.random(len(bad)) * places).astype(np.int64)
         pieces: list[bytes | memoryview] = []
         done = 0
-        for j, place, base in zip(bad, places, bases):
+        for j, place, base in zip(bad, places, bases, strict=True):
             pieces += [data[offsets[done]: offsets[place]], self.bad_line(rng, j, row(int(base)))]
             done = int(place)
         pieces.append(data[offsets[done]:])

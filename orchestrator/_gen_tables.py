@@ -94,7 +94,7 @@ def zip_variants(pattern: str, count: int) -> list[str]:
     out = []
     for i in range(count):
         chars = list(pattern)
-        for pos, d in zip(digits, f"{i:02d}"[-len(digits):]):
+        for pos, d in zip(digits, f"{i:02d}"[-len(digits):], strict=False):
             chars[pos] = d
         out.append("".join(chars))
     return out

@@ -35,7 +35,7 @@ from .render import Renderer
 EXIT_OK, EXIT_CHECK_FAILED = 0, 1
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "check",
         help="run the data-quality checks (sql/checks), store their results, exit 1 when an error check fails",

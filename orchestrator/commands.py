@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 COMMAND_MODULES = ("shopetl.load_cmd", "shopetl.checks_cmd", "shopetl_graphql.cli")
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(name)

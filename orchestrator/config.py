@@ -40,7 +40,7 @@ class Settings:
     #: stage's SQL ran, before its transaction commits ("copy": after the first chunk of a file).
     failpoint: str | None = None
 
-    def with_(self, **changes: object) -> "Settings":
+    def with_(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 
-from .config import Settings
 from . import embedded
+from .config import Settings
 
 #: Every session the pipeline opens works in UTC: a "day" is a UTC calendar day.
 SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"

@@ -25,11 +25,12 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import psycopg
 
@@ -156,7 +157,7 @@ class Pipeline:
     @contextmanager
     def _timed(self, ctl: psycopg.Connection, run_id: int, stage: str) -> Iterator[dict[str, int | None]]:
         box: dict[str, int | None] = {"rows": None}
-        started = dt.datetime.now(dt.timezone.utc)
+        started = dt.datetime.now(dt.UTC)
         t0 = time.monotonic()
         ctl.execute("update etl.runs set stage = %s where run_id = %s", (stage, run_id))
         yield box
@@ -289,7 +290,9 @@ class Pipeline:
             ).fetchall()
             if earlier:
                 digest = sha256_of(f.path)
-                out.update({key: run_id for sha, run_id in earlier if sha == digest})
+                for sha, run_id in earlier:  # one row per digest: at most one matches
+                    if sha == digest:
+                        out[key] = run_id
         return out
 
     def _contract(self, ctl: psycopg.Connection) -> dict[str, list[tuple[str, bool]]]:

@@ -140,7 +140,7 @@ def cmd_rejects(args: argparse.Namespace, s: Settings) -> int:
     return 0
 
 
-def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("load", help="load a delivery folder (full snapshot or incremental batch)")
     p.add_argument("folder")
     p.add_argument("--json", action="store_true", help="print only the run summary as JSON on stdout")

@@ -18,7 +18,7 @@ from rich.progress import (
 
 
 class _Task:
-    def __init__(self, owner: "FileProgress", task: TaskID | None, name: str) -> None:
+    def __init__(self, owner: FileProgress, task: TaskID | None, name: str) -> None:
         self._owner, self._task, self._name = owner, task, name
         self._lock = threading.Lock()
 
@@ -54,7 +54,7 @@ class FileProgress:
         task = self.progress.add_task(name, total=total) if self.progress is not None else None
         return _Task(self, task, name)
 
-    def __enter__(self) -> "FileProgress":
+    def __enter__(self) -> FileProgress:
         if self.progress is not None:
             self.progress.start()
         return self

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from shopetl_graphql.app import STATE, create_app
 
 from .test_api_support import api_db  # noqa: F401 (fixture)

@@ -9,6 +9,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from shopetl.config import Settings
 from shopetl_graphql.app import create_app
 

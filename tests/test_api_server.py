@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+
 from shopetl_graphql import binding as binding_mod
 from shopetl_graphql import cli as serve_cli
 from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app, default_pool_size

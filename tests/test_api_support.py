@@ -21,6 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 import pytest_asyncio
+
 from shopetl_graphql.app import create_app
 
 from .conftest import conninfo

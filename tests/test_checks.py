@@ -21,8 +21,17 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from shopetl import checks_cmd
 from shopetl.checks import (
-    DEFAULT_CONTEXT, CheckDefinitionError, CheckResult, blocking, discover, parse_header, planner_settings,
-    record_results, render, run_checks, settings,
+    DEFAULT_CONTEXT,
+    CheckDefinitionError,
+    CheckResult,
+    blocking,
+    discover,
+    parse_header,
+    planner_settings,
+    record_results,
+    render,
+    run_checks,
+    settings,
 )
 from shopetl.config import Settings
 from shopetl.render import Renderer
@@ -37,7 +46,7 @@ NAMES = [c.name for c in CHECKS]
 
 # Dates relative to today (UTC), so that the freshness checks pass on the clean data: an old
 # order in another month, and two recent days.
-TODAY = dt.datetime.now(dt.timezone.utc).date()
+TODAY = dt.datetime.now(dt.UTC).date()
 D_OLD, D1, D2 = TODAY - dt.timedelta(days=45), TODAY - dt.timedelta(days=2), TODAY - dt.timedelta(days=1)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+
 from shopetl.config import Settings
 
 from .etl_helpers import BASE, run_load, write_delivery

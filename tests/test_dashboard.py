@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+
 from shopetl.config import Settings
 from shopetl_graphql.app import DASHBOARD_DIR, create_app
 

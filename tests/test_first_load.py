@@ -10,6 +10,7 @@ from pathlib import Path
 import pglast
 import psycopg
 import pytest
+
 from shopetl import embedded
 from shopetl.config import Settings
 

@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("flytekit")
 
 from flytekit.exceptions.user import FlyteRecoverableException
+
 from shopetl import config as config_mod
 from shopetl import steps
 from shopetl.errors import BatchFailed, ConcurrentRun
@@ -216,6 +217,7 @@ def test_the_database_url_comes_from_the_flyte_secret_else_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from flytekit.core.context_manager import ExecutionState, FlyteContextManager
+
     from shopetl_flyte.runtime import MissingDatabase, settings
 
     for name in ("DATABASE_URL", "SHOPETL_DATABASE_URL", "_FSEC_SHOPETL_DATABASE_URL"):

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from shopetl import _gen_tables
 from shopetl.generate import generate
 
@@ -177,7 +178,7 @@ def read_batch(folder: Path, prefix: str = "", suffix: str = ".csv") -> Batch:
             if len(rec.fields) != len(header) or any("\udc80" <= ch <= "\udcff" for ch in rec.raw):
                 rejects.append((rec, ["malformed"]))
                 continue
-            row = dict(zip(header, rec.fields))
+            row = dict(zip(header, rec.fields, strict=True))
             problems = row_problems(key, row)
             if not problems:
                 problems = reference_problems(key, row, batch, accepted)
@@ -346,7 +347,7 @@ def test_ids_ascend_and_statuses_match_their_dates(clean: tuple[Path, dict[str, 
     reached = {"Pending": (0, 0, 0), "Processing": (1, 0, 0), "Shipped": (1, 1, 0), "In Transit": (1, 1, 0),
                "Delivered": (1, 1, 1), "Returned": (1, 1, 1)}
     for r in orders:
-        o = dict(zip(COLUMNS["orders"], r.fields))
+        o = dict(zip(COLUMNS["orders"], r.fields, strict=True))
         dates = [o["processing_date"], o["shipping_date"], o["delivery_date"]]
         if o["status"] == "Cancelled":
             assert not dates[1] and not dates[2]

@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import psycopg
+
 from shopetl.config import Settings
 
 from .etl_helpers import query, run_load, write_delivery

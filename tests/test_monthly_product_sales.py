@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+
 from shopetl.config import Settings
 
 from .conftest import conninfo

@@ -27,7 +27,7 @@ def _context() -> dict[str, object]:
 
     return {
         "run_id": 1,
-        "started_at": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc),
+        "started_at": dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
         "threshold": 0.05,
         "files": sample.files,
         "key": "orders",

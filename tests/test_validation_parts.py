@@ -18,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+
 from shopetl.config import Settings, from_env
 from shopetl.load import SPLIT_STAGES, VALIDATE, Pipeline
 
