@@ -22,9 +22,7 @@ demo: install
 	$(BIN)/shopetl serve
 
 ## make test: install and run the whole test suite (lint included) against real PostgreSQL
-test: install
-	$(BIN)/sqlfluff lint sql
-	$(BIN)/ruff check .
+test: lint
 	$(BIN)/python -m pytest
 
 lint: install

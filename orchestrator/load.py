@@ -289,10 +289,10 @@ class Pipeline:
                 (key, f.size),
             ).fetchall()
             if earlier:
+                run_by_digest: dict[str, int] = dict(earlier)  # one row per digest
                 digest = sha256_of(f.path)
-                for sha, run_id in earlier:  # one row per digest: at most one matches
-                    if sha == digest:
-                        out[key] = run_id
+                if digest in run_by_digest:
+                    out[key] = run_by_digest[digest]
         return out
 
     def _contract(self, ctl: psycopg.Connection) -> dict[str, list[tuple[str, bool]]]:
