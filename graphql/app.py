@@ -120,14 +120,16 @@ class RequestContext:
         self.request_user = request_user
         self.statements = 0
 
-    async def call(self, binding: Binding, params: dict[str, Any]) -> Any:
+    async def call(self, binding: Binding, params: dict[str, Any], *, as_text: bool = False) -> Any:
+        """The function's result: its jsonb decoded exactly (numbers with a fraction as Decimal),
+        or with ``as_text`` the jsonb as text, left to the caller to decode (the fast path)."""
         fn = binding.function
         unknown = set(params) - set(fn.parameters)
         if unknown:  # cannot happen once check() passed; never send SQL for it
             raise ApiError(f"api.{fn.name} has no parameter {sorted(unknown)}", "INTERNAL")
         names = tuple(sorted(params))
         mutation = binding.field.operation == "Mutation"
-        statement = binding.statement(names, with_request_user=mutation)
+        statement = binding.statement(names, with_request_user=mutation, as_text=as_text)
         values = {p: to_sql_value(params[p], fn.type_of(p)) for p in names}
         if mutation:
             values["request_user"] = self.request_user

@@ -119,8 +119,9 @@ class Binding:
     function: ApiFunction
     _statements: dict[tuple[str, ...], str] = dataclass_field(default_factory=dict)
 
-    def statement(self, parameters: tuple[str, ...], *, with_request_user: bool) -> str:
-        key = (*parameters, "+user" if with_request_user else "")
+    def statement(self, parameters: tuple[str, ...], *, with_request_user: bool, as_text: bool = False) -> str:
+        """The call with these parameters; ``as_text``: its jsonb as text, for the caller to decode."""
+        key = (*parameters, "+user" if with_request_user else "", "text" if as_text else "")
         cached = self._statements.get(key)
         if cached is not None:
             return cached
@@ -130,7 +131,9 @@ class Binding:
             )
             for p in parameters
         )
-        call = sql.SQL("select {}({})").format(sql.Identifier(API_SCHEMA, self.function.name), args)
+        call = sql.SQL("select {}({}){}").format(
+            sql.Identifier(API_SCHEMA, self.function.name), args, sql.SQL("::text" if as_text else "")
+        )
         if with_request_user:
             # one statement: the CTE sets who is asking (for the audit) before the call runs
             call = sql.SQL(

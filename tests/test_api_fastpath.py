@@ -4,6 +4,8 @@ must be equal, byte for byte once parsed (data, errors with their paths and loca
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -100,9 +102,9 @@ async def test_values_the_sdl_refuses_are_answered_as_tartiflette_does(
     answer is Tartiflette's, errors located at the field."""
     from shopetl_graphql import app as app_mod
 
-    async def call(self: Any, binding: Any, params: dict[str, Any]) -> Any:
+    async def call(self: Any, binding: Any, params: dict[str, Any], *, as_text: bool = False) -> Any:
         self.statements += 1
-        return BAD_VALUES[index]
+        return json.dumps(BAD_VALUES[index]) if as_text else BAD_VALUES[index]
 
     monkeypatch.setattr(app_mod.RequestContext, "call", call)
     query = """{ customer(customerId: 1) { customerId email lifetimeValue orderCount
@@ -114,3 +116,23 @@ async def test_values_the_sdl_refuses_are_answered_as_tartiflette_does(
         answers.append((response.status, await response.json()))
     assert answers[0] == answers[1]
     assert ("errors" in answers[0][1]) == (index < 4), answers[0]
+
+
+async def test_numbers_a_float_would_round_are_answered_exactly(
+    api_db: str, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    """orjson reads a number with a fraction as a float, which holds about 16 digits: the fast
+    path gives way to Tartiflette's, which reads the function's JSON with Decimal."""
+    from shopetl_graphql import app as app_mod
+
+    text = '{"customerId": 1, "email": "a@example.com", "lifetimeValue": 12345678901234567.89}'
+
+    async def call(self: Any, binding: Any, params: dict[str, Any], *, as_text: bool = False) -> Any:
+        self.statements += 1
+        return text if as_text else json.loads(text, parse_float=Decimal)
+
+    monkeypatch.setattr(app_mod.RequestContext, "call", call)
+    client = await aiohttp_client(create_app(api_db, pool_min_size=1, pool_max_size=2))
+    response = await client.post("/graphql", json={"query": "{ customer(customerId: 1) { email lifetimeValue } }"})
+    assert await response.json() == {"data": {"customer": {
+        "email": "a@example.com", "lifetimeValue": "12345678901234567.89"}}}
