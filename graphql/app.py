@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from tartiflette import Engine, Resolver
+from tartiflette.resolver.default import sync_arguments_coercer
 
 from . import scalars
 from .binding import (
@@ -188,6 +189,9 @@ async def _build_engine(config: ApiConfig, bindings_out: dict[tuple[str, str], B
         sdl=config.schema_path.read_text(encoding="utf-8"),
         schema_name=schema_name,
         custom_default_resolver=resolve_from_json,
+        # a field's arguments coerced one after the other: the default coercer gathers them,
+        # one asyncio task per argument, though none of them waits on anything
+        custom_default_arguments_coercer=sync_arguments_coercer,
         error_coercer=_error_coercer,  # type: ignore[arg-type] # tartiflette's hint omits async
     )
     return engine

@@ -30,7 +30,8 @@ from typing import Any
 import orjson
 from tartiflette.coercers.arguments import coerce_arguments
 from tartiflette.coercers.common import Path
-from tartiflette.execution.context import build_execution_context
+from tartiflette.execution.collect import collect_executable_variable_definitions
+from tartiflette.execution.context import ExecutionContext
 from tartiflette.language.ast import (
     FieldNode,
     FragmentDefinitionNode,
@@ -39,6 +40,7 @@ from tartiflette.language.ast import (
     OperationDefinitionNode,
 )
 from tartiflette.utils.errors import located_error
+from tartiflette.utils.values import is_invalid_value
 
 from .binding import Binding, nested_arguments
 from .sdl import RootField
@@ -80,6 +82,9 @@ class Plan:
     document: Any
     operation_name: str | None
     roots: tuple[RootPlan, ...]
+    operation: Any                     # the OperationDefinitionNode
+    fragments: dict[str, Any]          # FragmentDefinitionNode by name
+    variables: tuple[Any, ...]         # Tartiflette's ExecutableVariableDefinition of each
 
 
 class FastPath:
@@ -139,7 +144,8 @@ class FastPath:
             field = query_type.find_field(name)
             convert, non_null = self._converter(field.graphql_type, nodes, fragments)
             roots.append(RootPlan(key, nodes[0], tuple(nodes), binding, field, convert, non_null))
-        return Plan(document, operation.name.value if operation.name else operation_name, tuple(roots))
+        return Plan(document, operation.name.value if operation.name else operation_name, tuple(roots),
+                    operation, fragments, tuple(collect_executable_variable_definitions(self.schema, operation)))
 
     def _collect(self, selection_set: Any, type_name: str, fragments: dict[str, Any],
                  out: OrderedDict[str, list[FieldNode]] | None = None,
@@ -270,11 +276,8 @@ class FastPath:
 
     # -- executing -----------------------------------------------------------------------------
     async def execute(self, plan: Plan, variables: dict[str, Any] | None, ctx: Any) -> dict[str, Any]:
-        # operation_name may be None, as Tartiflette's own Engine.execute passes it (its hint says str)
-        ec, errors = await build_execution_context(self.schema, plan.document, None, ctx, variables,
-                                                   plan.operation_name)  # type: ignore[arg-type]
-        if errors or ec is None:
-            raise Unsupported("variables")
+        ec = ExecutionContext(self.schema, plan.fragments, plan.operation, ctx, None,
+                              await self._variable_values(plan, variables or {}, ctx))
         results: list[Any]
         if len(plan.roots) == 1:  # the usual request: awaited as it is, no task to schedule
             try:
@@ -303,6 +306,27 @@ class FastPath:
             if data is not None:
                 data[root.key] = result
         return await self.engine._build_response(data=data, errors=ec.errors)
+
+    @staticmethod
+    async def _variable_values(plan: Plan, raw: dict[str, Any], ctx: Any) -> dict[str, Any]:
+        """The coerced variables, as Tartiflette's build_execution_context has them, from the
+        variable definitions compiled with the plan. Tartiflette's coerce_variables does the same
+        through asyncio.gather, a task per variable (five for salesTrends); these coercions wait
+        on nothing, so they are awaited one after the other. A variable in error: Unsupported
+        (Tartiflette's execution words the error)."""
+        values: dict[str, Any] = {}
+        for definition in plan.variables:
+            try:
+                result = await definition.coercer(raw, ctx)
+            except Exception as exc:  # noqa: BLE001 - gather's return_exceptions: Tartiflette's to judge
+                raise Unsupported("variables") from exc
+            if is_invalid_value(result):
+                continue
+            value, errors = result
+            if errors:
+                raise Unsupported("variables")
+            values[definition.name] = value
+        return values
 
     async def _root(self, root: RootPlan, ec: Any, ctx: Any) -> Any:
         if root.binding is None:

@@ -62,13 +62,30 @@ REQUESTS: list[tuple[str, dict[str, Any] | None, str | None]] = [
     ("""query One { categories { name } } query Two { product(productId: 100) { name } }""", None, None),
 ]
 
+#: the requests above the fast path answers: the first ten, and the operation picked by name
+FAST = {*range(10), len(REQUESTS) - 2}
+
+
+def _record_executions(engine: Any, executed: list[str]) -> None:
+    """Every request Tartiflette's execution answers is appended to ``executed``."""
+    execute = engine.execute
+
+    async def recorded(query: str, **kwargs: Any) -> Any:
+        executed.append(query)
+        return await execute(query, **kwargs)
+
+    engine.execute = recorded
+
 
 @pytest.mark.parametrize("index", range(len(REQUESTS)))
 async def test_fast_path_answers_as_tartiflette(api_db: str, aiohttp_client: Any, index: int) -> None:  # noqa: F811
     query, variables, operation = REQUESTS[index]
     answers = []
+    executed: list[str] = []
     for fast in (True, False):
         client = await aiohttp_client(create_app(api_db, pool_min_size=1, pool_max_size=2, fast_path=fast))
+        if fast:
+            _record_executions(client.server.app[STATE].engine, executed)
         body: dict[str, Any] = {"query": query, "variables": variables}
         if operation:
             body["operationName"] = operation
@@ -78,8 +95,11 @@ async def test_fast_path_answers_as_tartiflette(api_db: str, aiohttp_client: Any
             plans = client.server.app[STATE].fast._plans
     assert answers[0] == answers[1]
     assert answers[0][1].get("data") or answers[0][1].get("errors")
-    if index < 10:  # the plain queries above really took the fast path
+    if index in FAST:  # the plain queries above really took the fast path, variables and all
         assert next(iter(plans.values())) is not None
+        assert executed == []
+    else:
+        assert executed == [query]
 
 
 GOOD = {"customerId": 1, "email": "a@example.com", "lifetimeValue": "1.00", "orderCount": 1,
