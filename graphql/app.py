@@ -168,6 +168,28 @@ def _json_answer(value: Any) -> web.Response:
     return web.Response(body=body, content_type="application/json", charset="utf-8")
 
 
+def _has_float(value: Any) -> bool:
+    if type(value) is float:
+        return True
+    if type(value) is dict:
+        return any(_has_float(v) for v in value.values())
+    if type(value) is list:
+        return any(_has_float(v) for v in value)
+    return False
+
+
+def _read_body(raw: bytes) -> Any:
+    """The request's JSON, its numbers exact: read by orjson (several times faster), and again
+    by the standard library with numbers with a fraction as Decimal when orjson found a float
+    (it may have rounded a Money variable) or could not read it (the standard library's error,
+    a ValueError, is the one answered)."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return json.loads(raw, parse_float=Decimal)
+    return json.loads(raw, parse_float=Decimal) if _has_float(body) else body
+
+
 def _error_response(message: str, status: int, code: str) -> web.Response:
     body = {"errors": [{"message": message, "extensions": {"code": code}}]}
     return web.json_response(body, status=status, dumps=_dumps)
@@ -241,7 +263,7 @@ async def graphql_post(request: web.Request) -> web.Response:
     state, config = request.app[STATE], request.app[CONFIG]
     started = time.perf_counter()
     try:
-        body = json.loads(await request.read(), parse_float=Decimal)
+        body = _read_body(await request.read())
     except (ValueError, UnicodeDecodeError):
         return _error_response("the body must be JSON: {query, variables, operationName}", 400, "BAD_REQUEST")
     if not isinstance(body, dict) or not isinstance(body.get("query"), str):

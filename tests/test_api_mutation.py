@@ -3,6 +3,7 @@
 # ruff: noqa: F811 - pytest fixtures are imported from test_api_support and used as parameters
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import psycopg
@@ -61,6 +62,17 @@ async def test_update_product_moves_category_and_clears_nullable_fields(client: 
     with psycopg.connect(api_db) as conn:
         (who,) = conn.execute("select changed_by from etl.product_changes").fetchone()  # type: ignore[misc]
     assert who == "anonymous"
+
+
+async def test_money_given_as_a_json_number_keeps_its_digits(client: Any, api_db: str) -> None:
+    """Money takes an exact JSON decimal: the request body is read with such numbers as Decimal,
+    never as a float (which Money refuses)."""
+    variables = '{"id": 100, "patch": {"price": 1100.55, "cost": 900.1}}'  # as a client writes them
+    body = '{"query": ' + json.dumps(UPDATE) + ', "variables": ' + variables + "}"
+    response = await client.post("/graphql", data=body, headers={"Content-Type": "application/json"})
+    answer = await response.json()
+    assert "errors" not in answer, answer
+    assert (answer["data"]["updateProduct"]["price"], answer["data"]["updateProduct"]["cost"]) == ("1100.55", "900.10")
 
 
 async def test_unchanged_patch_records_nothing(client: Any, api_db: str) -> None:
