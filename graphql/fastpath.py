@@ -79,8 +79,6 @@ class RootPlan:
 
 @dataclass(frozen=True)
 class Plan:
-    document: Any
-    operation_name: str | None
     roots: tuple[RootPlan, ...]
     operation: Any                     # the OperationDefinitionNode
     fragments: dict[str, Any]          # FragmentDefinitionNode by name
@@ -144,8 +142,8 @@ class FastPath:
             field = query_type.find_field(name)
             convert, non_null = self._converter(field.graphql_type, nodes, fragments)
             roots.append(RootPlan(key, nodes[0], tuple(nodes), binding, field, convert, non_null))
-        return Plan(document, operation.name.value if operation.name else operation_name, tuple(roots),
-                    operation, fragments, tuple(collect_executable_variable_definitions(self.schema, operation)))
+        return Plan(tuple(roots), operation, fragments,
+                    tuple(collect_executable_variable_definitions(self.schema, operation)))
 
     def _collect(self, selection_set: Any, type_name: str, fragments: dict[str, Any],
                  out: OrderedDict[str, list[FieldNode]] | None = None,
@@ -266,11 +264,7 @@ class FastPath:
             return integer
 
         def other(value: Any) -> Any:
-            if value is None:
-                return None
-            if type(value) is float:
-                raise Unsupported("an inexact number")
-            return coerce(value)
+            return None if value is None else coerce(_exact(value))
 
         return other
 
