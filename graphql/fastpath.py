@@ -39,9 +39,14 @@ from tartiflette.language.ast import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
+from tartiflette.scalar.builtins.boolean import ScalarBoolean
+from tartiflette.scalar.builtins.id import ScalarID
+from tartiflette.scalar.builtins.int import ScalarInt
+from tartiflette.scalar.builtins.string import ScalarString
 from tartiflette.utils.errors import located_error
 from tartiflette.utils.values import is_invalid_value
 
+from . import scalars
 from .binding import Binding, nested_arguments
 from .sdl import RootField
 
@@ -53,17 +58,57 @@ def _exact(value: Any) -> Any:
     return value
 
 
-def _constant(value: Any) -> Callable[[Any], Any]:
-    """A converter that answers ``value`` whatever it is given (``__typename``)."""
-    return lambda _ignored: value
-
-
 class Unsupported(Exception):
     """The fast path cannot answer this request; Tartiflette's execution will."""
 
 
-#: a compiled selection of an object type: (response key, JSON key, value converter)
-Selection = tuple[tuple[str, str | None, Callable[[Any], Any]], ...]
+#: a compiled selection of an object type: (response key, JSON key or None for __typename, value
+#: converter, the condition under which the converter would answer its value unchanged or None)
+Selection = tuple[tuple[str, str | None, Callable[[Any], Any] | None, str | None], ...]
+
+#: For a non-null value ``x``, a condition (Python source) under which the scalar's output
+#: coercion answers ``x`` itself, by the class that implements the scalar (Money's format_money
+#: keeps a string already written with 2 places); tests/test_api_scalars.py holds each condition
+#: to its scalar's coerce_output.
+KEPT: dict[type, str] = {
+    ScalarString: "type(x) is str", ScalarID: "type(x) is str", ScalarBoolean: "type(x) is bool",
+    ScalarInt: "type(x) is int and -2147483648 <= x <= 2147483647",
+    scalars.DateScalar: "type(x) is str", scalars.DateTimeScalar: "type(x) is str",
+    scalars.MoneyScalar: "type(x) is str and _money(x) is not None", scalars.BigIntScalar: "type(x) is int",
+}
+
+
+def _object(type_name: str, selection: Selection) -> Callable[[Any], Any]:
+    """The projection of a JSON object onto a selection, compiled to one Python function.
+
+    Calling each field's converter (a closure, two for a non-null field) cost 215 µs of a
+    90-day salesTrends answer's ~600 µs of server CPU, 270 µs of a customer's; here the scalars'
+    common values are tested inline in one dict display (113 and 128 µs), and a value that fails
+    its test goes to its field's converter, which answers as before or raises Unsupported.
+    """
+    namespace: dict[str, Any] = {"Unsupported": Unsupported, "_money": scalars.money_kept}
+    items = []
+    for i, (key, name, convert, kept) in enumerate(selection):
+        if name is None:
+            items.append(f"{key!r}: {type_name!r}")
+            continue
+        namespace[f"c{i}"] = convert
+        if kept is None:
+            items.append(f"{key!r}: c{i}(g({name!r}))")
+        else:  # a nullable field's test starts "x is None or", a non-null field's does not
+            items.append(f"{key!r}: (x if ({kept.format(get=f'(x := g({name!r}))')}) else c{i}(x))")
+    source = (
+        "def project(v):\n"
+        "    if v is None:\n"
+        "        return None\n"
+        "    if not isinstance(v, dict):\n"
+        "        raise Unsupported('not an object')\n"
+        "    g = v.get\n"
+        f"    return {{{', '.join(items)}}}\n"
+    )
+    exec(compile(source, f"<projection of {type_name}>", "exec"), namespace)  # noqa: S102 - our source
+    project: Callable[[Any], Any] = namespace["project"]
+    return project
 
 
 @dataclass(frozen=True)
@@ -201,18 +246,18 @@ class FastPath:
             merged: OrderedDict[str, list[FieldNode]] = OrderedDict()
             for node in nodes:
                 self._collect(node.selection_set, named.name, fragments, merged)
-            selection: list[tuple[str, str | None, Callable[[Any], Any]]] = []
+            selection: list[tuple[str, str | None, Callable[[Any], Any] | None, str | None]] = []
             for key, sub in merged.items():
                 name = sub[0].name.value
                 if name == "__typename":
-                    selection.append((key, None, _constant(named.name)))
+                    selection.append((key, None, None, None))
                     continue
                 if name.startswith("__"):
                     raise Unsupported("introspection")
                 field = named.find_field(name)
                 convert, _ = self._converter(field.graphql_type, sub, fragments)
-                selection.append((key, name, convert))
-            return self._object(tuple(selection)), False
+                selection.append((key, name, convert, self._kept(field.graphql_type)))
+            return _object(named.name, tuple(selection)), False
         if kind == "GraphQLScalarType":
             return self._scalar(named), False
         if kind == "GraphQLEnumType":
@@ -228,17 +273,20 @@ class FastPath:
             return enum, False
         raise Unsupported(f"type {kind}")
 
-    @staticmethod
-    def _object(selection: Selection) -> Callable[[Any], Any]:
-        def project(value: Any) -> Any:
-            if value is None:
-                return None
-            if not isinstance(value, dict):
-                raise Unsupported("not an object")
-            get = value.get
-            return {key: convert(get(name) if name is not None else None) for key, name, convert in selection}
-
-        return project
+    def _kept(self, graphql_type: Any) -> str | None:
+        """For a scalar field, the condition under which its converter answers the JSON value
+        unchanged, as a template whose ``{get}`` reads the value into ``x``; None otherwise."""
+        non_null = graphql_type.is_non_null_type
+        named = graphql_type.wrapped_type if non_null else graphql_type
+        if named.is_list_type or not hasattr(named, "name"):
+            return None
+        scalar = self.schema.find_type(named.name)
+        if type(scalar).__name__ != "GraphQLScalarType":
+            return None
+        kept = KEPT.get(type(getattr(scalar.coerce_output, "__self__", None)))
+        if kept is None:
+            return None
+        return ("{get} is not None and " if non_null else "{get} is None or ") + f"({kept})"
 
     def _scalar(self, scalar: Any) -> Callable[[Any], Any]:
         """The scalar's output coercion, with the common values passed through as they are. A
