@@ -297,6 +297,18 @@ async def test_healthz_answers_while_every_pooled_connection_is_busy(api_db: str
             assert response.status == 200 and await response.json() == {"status": "ok"}
 
 
+async def test_the_connection_goes_back_to_the_pool_after_an_error(api_db: str) -> None:
+    # one pooled connection: the request after a database error and the one after a success
+    # must each find it free again (else POOL_TIMEOUT after a second)
+    app = create_app(api_db, pool_min_size=1, pool_max_size=1, pool_timeout=1.0)
+    async with TestClient(TestServer(app)) as small:
+        for _ in range(2):
+            assert (await error(small, "{ products(first: 5000) { totalCount } }"))["extensions"]["code"] == "22023"
+            assert (await data(small, "{ categories { name } }"))["categories"]
+        stats = small.server.app[STATE].pool.get_stats()
+        assert stats["pool_size"] == 1 and stats.get("requests_errors", 0) == 0, stats
+
+
 async def test_the_pool_is_as_large_as_the_machine_has_cores() -> None:
     # a connection runs one statement at a time: the workers together run as many as there are
     # cores, and each worker at least 2 (one request's statement while the next one is sent)
