@@ -54,7 +54,7 @@ from typing import Any, Self
 
 import psycopg
 
-from shopetl_graphql.app import default_pool_size
+from shopetl_graphql.app import default_long_statements, default_pool_size
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common
@@ -508,7 +508,10 @@ def run_api_bench(url: str, work: Path, *, duration: float = 20.0, seed: int = 7
         "workers": workers, "rounds": max(1, rounds),
         # database connections per server process: the one asked for, else each server's default
         # (PostGraphile v4's --max-pool-size "defaults to 10", its --help)
-        "pool_sizes": {"shopetl": pool_size or default_pool_size(workers), "postgraphile": pool_size or 10},
+        "pool_sizes": {"shopetl": pool_size or default_pool_size(default_long_statements(workers)),
+                       "postgraphile": pool_size or 10},
+        # shopetl's long statements (graphql/admission.py) at once per process, of those connections
+        "long_statements": default_long_statements(workers),
         "postgraphile": postgraphile_version(work) if postgraphile else None,
         "data_ranges": {k: (str(v) if isinstance(v, dt.date) else v) for k, v in ranges.items() if k != "categories"},
         "categories": len(ranges["categories"]), "results": results,

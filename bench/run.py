@@ -110,7 +110,7 @@ def main() -> int:
                    + (f", PostGraphile {a['postgraphile']}" if a.get("postgraphile") else "")
                    + "; database connections per process: "
                    + ", ".join(f"{k} {v}" for k, v in a["pool_sizes"].items() if k == "shopetl" or a.get("postgraphile"))
-                   + ".", "",
+                   + f" (shopetl runs at most {a['long_statements']} long statements at once).", "",
                    api.api_markdown(a), ""]
     finally:
         if not args.keep:

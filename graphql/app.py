@@ -32,6 +32,7 @@ from tartiflette import Engine, Resolver
 from tartiflette.resolver.default import sync_arguments_coercer
 
 from . import scalars
+from .admission import Admission
 from .binding import (
     Binding,
     BindingError,
@@ -60,21 +61,30 @@ SESSION_OPTIONS = "-c TimeZone=UTC -c DateStyle=ISO,YMD -c client_encoding=UTF8"
 _engine_ids = itertools.count(1)
 
 
-def default_pool_size(workers: int = 1, cpus: int | None = None) -> int:
-    """Database connections per worker when none is asked for: the cores of this machine shared
-    by the workers, and at least 2.
+def default_long_statements(workers: int = 1, cpus: int | None = None) -> int:
+    """Long statements run at once per worker when none is asked for (``admission``): the cores
+    of this machine shared by the workers, and at least 2.
 
-    Each connection runs one statement at a time, so the pool is also the number of statements
-    the server runs at once. On a database with as many cores, queries that take CPU (a year of
-    productSales) each run at full speed and the others wait their turn in the pool, instead of
-    all sharing the cores: at 8 clients on the 2-core bench machine, 2 connections against 10
-    halved productSales' p95 and raised its requests/s (docs/benchmarks.md, "What changed since
-    the seventeenth run"). Against a database on another machine, give ``--pool-size`` its
-    number of cores.
+    On a database with as many cores, queries that take CPU (a year of productSales) each run
+    at full speed and the others wait their turn, instead of all sharing the cores: at 8 clients
+    on the 2-core bench machine, 2 at a time against 10 halved productSales' p95 and raised its
+    requests/s (docs/benchmarks.md, "What changed since the seventeenth run"). Against a
+    database on another machine, give ``--long-statements`` its number of cores.
     """
     if cpus is None:
         cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
     return max(2, math.ceil(cpus / max(1, workers)))
+
+
+#: connections per long statement slot: the short statements' room in the pool
+CONNECTIONS_PER_LONG_STATEMENT = 4
+
+
+def default_pool_size(long_statements: int) -> int:
+    """Database connections per worker when none is asked for: ``CONNECTIONS_PER_LONG_STATEMENT``
+    times the long statements' slots, so that short statements always find a connection the
+    long ones cannot take (8 on a 2-core machine; PostGraphile's default is 10)."""
+    return CONNECTIONS_PER_LONG_STATEMENT * long_statements
 
 
 #: Per-request values for the access log (plain string keys before aiohttp 3.12).
@@ -90,8 +100,11 @@ class ApiConfig:
     database_url: str
     role: str | None = "shopetl_api"
     pool_min_size: int = 1
-    #: None: default_pool_size(), as many connections as this machine has cores
+    #: None: default_pool_size() of the long statements' slots
     pool_max_size: int | None = None
+    #: long statements (admission.py) run at once; None: default_long_statements(), this
+    #: machine's cores
+    long_statements: int | None = None
     pool_timeout: float = 10.0
     statement_timeout_ms: int = 5000
     max_depth: int = 10
@@ -110,6 +123,7 @@ class ApiState:
     bindings: dict[tuple[str, str], Binding]
     metrics: ApiMetrics
     fast: FastPath
+    admission: Admission
 
 
 class RequestContext:
@@ -136,17 +150,24 @@ class RequestContext:
             values["request_user"] = self.request_user
         self.statements += 1
         self.state.metrics.statements.labels(fn.name).inc()
-        pool = self.state.pool
+        pool, admission = self.state.pool, self.state.admission
+        try:
+            took_slot = await admission.enter(fn.name, timeout=self.config.pool_timeout)
+        except TimeoutError:
+            raise ApiError("the server is busy (no database connection free); retry", "POOL_TIMEOUT") from None
+        seconds = None
         try:
             # getconn/putconn rather than pool.connection(): its connection context would
             # commit, a lock and a round of psycopg's waiting for nothing on an autocommit
             # connection (2-3 % of a salesTrends request's CPU); putconn still discards a
             # connection left broken or busy
             conn = await pool.getconn(timeout=self.config.pool_timeout)
+            started = time.perf_counter()
             try:
                 cur = await conn.execute(statement, values)
                 row = await cur.fetchone()
             finally:
+                seconds = time.perf_counter() - started
                 await pool.putconn(conn)
         except PoolTimeout:
             raise ApiError("the server is busy (no database connection free); retry", "POOL_TIMEOUT") from None
@@ -156,6 +177,8 @@ class RequestContext:
             raise
         except Exception as exc:  # noqa: BLE001 - a bug: never leak its text
             raise internal(exc, f"api.{fn.name}") from None
+        finally:
+            admission.leave(fn.name, took_slot, seconds)
         return row[0] if row else None
 
 
@@ -235,10 +258,11 @@ async def _configure(conn: psycopg.AsyncConnection[Any], role: str | None) -> No
 
 def _lifecycle(config: ApiConfig):  # type: ignore[no-untyped-def]
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        slots = default_long_statements() if config.long_statements is None else config.long_statements
         pool = AsyncConnectionPool(
             config.database_url,
             min_size=config.pool_min_size,
-            max_size=default_pool_size() if config.pool_max_size is None else config.pool_max_size,
+            max_size=default_pool_size(slots) if config.pool_max_size is None else config.pool_max_size,
             kwargs={
                 "autocommit": True,
                 "application_name": config.application_name,
@@ -258,7 +282,8 @@ def _lifecycle(config: ApiConfig):  # type: ignore[no-untyped-def]
                 raise BindingError("the SDL and the api functions disagree:\n  " + "\n  ".join(problems))
             bindings = {(f.operation, f.name): Binding(f, functions[f.function]) for f in fields}
             engine = await _build_engine(config, bindings, fields)
-            app[STATE] = ApiState(pool, engine, bindings, ApiMetrics(pool.get_stats), FastPath(engine, bindings))
+            app[STATE] = ApiState(pool, engine, bindings, ApiMetrics(pool.get_stats), FastPath(engine, bindings),
+                                  Admission(slots))
             log.info("GraphQL API ready: %d root fields bound to api functions", len(bindings))
             yield
         finally:
@@ -376,6 +401,7 @@ def create_app(
     role: str | None = "shopetl_api",
     pool_min_size: int = 1,
     pool_max_size: int | None = None,
+    long_statements: int | None = None,
     pool_timeout: float = 10.0,
     statement_timeout_ms: int = 5000,
     max_depth: int = 10,
@@ -389,15 +415,17 @@ def create_app(
 
     The pool opens, the SDL is checked against the api functions and the engine is built
     when the application starts (``aiohttp.web.run_app`` or a test client); a mismatch
-    between SDL and functions stops it with a BindingError. ``pool_max_size`` None: as many
-    connections as this machine has cores (``default_pool_size``). ``access_log=False`` leaves
-    out the line per request (logger ``shopetl_graphql.access``).
+    between SDL and functions stops it with a BindingError. ``long_statements`` None: as many
+    long statements at once as this machine has cores (``default_long_statements``, see
+    ``admission``); ``pool_max_size`` None: ``default_pool_size`` of those. ``access_log=False``
+    leaves out the line per request (logger ``shopetl_graphql.access``).
     """
     config = ApiConfig(
         database_url=database_url,
         role=role,
         pool_min_size=pool_min_size,
         pool_max_size=pool_max_size,
+        long_statements=long_statements,
         pool_timeout=pool_timeout,
         statement_timeout_ms=statement_timeout_ms,
         max_depth=max_depth,

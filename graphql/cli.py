@@ -18,9 +18,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--port", type=int, default=8080, help="TCP port (default 8080)")
     p.add_argument("--workers", type=int, default=1, help="worker processes sharing the port (default 1)")
     p.add_argument(
+        "--long-statements", type=int, default=None,
+        help="long statements (functions averaging over 50 ms) run at once per worker (default: this"
+        " machine's cores shared by the workers, at least 2; for a database elsewhere, its cores)",
+    )
+    p.add_argument(
         "--pool-size", type=int, default=None,
-        help="database connections per worker, i.e. statements run at once (default: this machine's cores"
-        " shared by the workers, at least 2; for a database elsewhere, its cores)",
+        help="database connections per worker, i.e. statements run at once (default: 4 per long statement)",
     )
     p.add_argument(
         "--statement-timeout-ms", type=int, default=5000, help="statement timeout of each query (default 5000)"
@@ -53,18 +57,20 @@ def _serve(url: str, host: str, port: int, options: dict[str, Any], reuse_port: 
 def cmd_serve(args: argparse.Namespace, settings: Any) -> int:
     from shopetl import db
 
-    from .app import default_pool_size
+    from .app import default_long_statements, default_pool_size
 
     url = db.database_url(settings)
     workers = max(1, args.workers)
+    long_statements = default_long_statements(workers) if args.long_statements is None else max(1, args.long_statements)
     options = {
-        "pool_max_size": default_pool_size(workers) if args.pool_size is None else max(1, args.pool_size),
+        "long_statements": long_statements,
+        "pool_max_size": default_pool_size(long_statements) if args.pool_size is None else max(1, args.pool_size),
         "statement_timeout_ms": args.statement_timeout_ms,
         "access_log": args.access_log,
     }
     base = f"http://{args.host}:{args.port}"
     print(f"serving GraphQL on {base}/graphql (GraphiQL in a browser), {workers} worker(s),"
-          f" {options['pool_max_size']} database connection(s) each\n"
+          f" {options['pool_max_size']} database connection(s) each, at most {long_statements} long statements at once\n"
           f"dashboard:          {base}/dashboard", flush=True)
     if workers == 1:
         _serve(url, args.host, args.port, options, reuse_port=False)

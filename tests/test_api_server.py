@@ -16,7 +16,14 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from shopetl_graphql import binding as binding_mod
 from shopetl_graphql import cli as serve_cli
-from shopetl_graphql.app import CONFIG, STATE, STATIC_DIR, create_app, default_pool_size
+from shopetl_graphql.app import (
+    CONFIG,
+    STATE,
+    STATIC_DIR,
+    create_app,
+    default_long_statements,
+    default_pool_size,
+)
 from shopetl_graphql.binding import BindingError, check, read_catalog
 from shopetl_graphql.errors import from_database
 from shopetl_graphql.sdl import SCHEMA_PATH, fields_with_arguments, load_sdl, root_fields, snake
@@ -309,19 +316,34 @@ async def test_the_connection_goes_back_to_the_pool_after_an_error(api_db: str) 
         assert stats["pool_size"] == 1 and stats.get("requests_errors", 0) == 0, stats
 
 
-async def test_the_pool_is_as_large_as_the_machine_has_cores() -> None:
-    # a connection runs one statement at a time: the workers together run as many as there are
-    # cores, and each worker at least 2 (one request's statement while the next one is sent)
-    assert default_pool_size(1, cpus=2) == 2
-    assert default_pool_size(1, cpus=16) == 16
-    assert default_pool_size(4, cpus=16) == 4
-    assert default_pool_size(3, cpus=8) == 3
-    assert default_pool_size(1, cpus=1) == 2
-    assert default_pool_size(8, cpus=2) == 2
-    assert default_pool_size() >= 2
+async def test_the_server_learns_how_long_each_function_takes(api_db: str) -> None:
+    # every call's time goes into its function's mean; a function under 50 ms is short and
+    # takes no slot
+    async with TestClient(TestServer(create_app(api_db, long_statements=1))) as c:
+        await data(c, "{ categories { name } }")
+        await data(c, "{ categories { name } }")
+        admission = c.server.app[STATE].admission
+        mean = admission.mean_seconds("categories")
+        assert mean is not None and 0 < mean < 0.05 and not admission.is_long("categories")
+        assert admission.mean_seconds("product_sales") is None and admission.slots == 1
+        assert c.server.app[STATE].pool.max_size == 4
+
+
+async def test_long_statements_run_as_many_at_once_as_the_machine_has_cores() -> None:
+    # the workers together run as many long statements as there are cores, each worker at
+    # least 2; the pool holds 4 connections per such slot, the room of the short statements
+    assert default_long_statements(1, cpus=2) == 2
+    assert default_long_statements(1, cpus=16) == 16
+    assert default_long_statements(4, cpus=16) == 4
+    assert default_long_statements(3, cpus=8) == 3
+    assert default_long_statements(1, cpus=1) == 2
+    assert default_long_statements(8, cpus=2) == 2
+    assert default_long_statements() >= 2
+    assert default_pool_size(2) == 8 and default_pool_size(16) == 64
     args = argparse.ArgumentParser()
     serve_cli.register(args.add_subparsers())
-    assert args.parse_args(["serve"]).pool_size is None
+    assert args.parse_args(["serve"]).pool_size is None and args.parse_args(["serve"]).long_statements is None
+    assert args.parse_args(["serve", "--long-statements", "3"]).long_statements == 3
     assert args.parse_args(["serve", "--pool-size", "10"]).pool_size == 10
 
 

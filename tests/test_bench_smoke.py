@@ -50,8 +50,9 @@ def test_bench_run_completes_and_writes_results(tmp_path: Path) -> None:
     assert all(r["rounds"] == 3 and r["cpu_ms_per_request"] >= 0 for r in report["api"]["results"])
     assert markdown.read_text().startswith("# shopetl benchmarks")
     # the database connections the server had, as the header of the API section says
-    assert report["api"]["pool_sizes"]["shopetl"] >= 2
-    assert f"database connections per process: shopetl {report['api']['pool_sizes']['shopetl']}." in proc.stdout
+    assert report["api"]["pool_sizes"]["shopetl"] >= 2 and report["api"]["long_statements"] >= 2
+    assert (f"database connections per process: shopetl {report['api']['pool_sizes']['shopetl']} (shopetl runs"
+            f" at most {report['api']['long_statements']} long statements at once).") in proc.stdout
 
 
 @pytest.mark.slow
