@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from .conftest import PG_HOST, PG_PORT, ROOT
+from .test_api_support import api_db  # noqa: F401 - fixture
 
 
 @pytest.mark.slow
@@ -69,6 +72,20 @@ def test_bench_profile_completes(tmp_path: Path) -> None:
     report = json.loads(report_path.read_text())
     assert {"validate_orders", "publish_orders", "checks", "analyze"} <= set(report["stages"])
     assert any(s["plan"] for s in report["statements"])
+
+
+@pytest.mark.slow
+def test_bench_api_ab_compares_two_servers(api_db: str) -> None:  # noqa: F811 - the fixture
+    """bench/api_ab.py runs this checkout's server and HEAD's side by side and prints the ratio."""
+    env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@/postgres?host={PG_HOST}&port={PG_PORT}"}
+    database = psycopg.conninfo.conninfo_to_dict(api_db)["dbname"]
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "api_ab.py"), "--database", str(database), "--base", "HEAD",
+         "--queries", "salesTrends", "--reps", "1", "--requests", "40", "--concurrency", "2"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert re.search(r"salesTrends +median this/base \d+\.\d{3} of 1", proc.stdout), proc.stdout
 
 
 def test_time_outside_stages_is_the_median_of_each_runs_own() -> None:
