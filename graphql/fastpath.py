@@ -38,6 +38,7 @@ from tartiflette.language.ast import (
     FragmentSpreadNode,
     InlineFragmentNode,
     OperationDefinitionNode,
+    VariableNode,
 )
 from tartiflette.scalar.builtins.boolean import ScalarBoolean
 from tartiflette.scalar.builtins.id import ScalarID
@@ -111,6 +112,29 @@ def _object(type_name: str, selection: Selection) -> Callable[[Any], Any]:
     return project
 
 
+def _arguments_of(field: Any, node: FieldNode) -> tuple[tuple[str, str, bool, bool], ...] | None:
+    """A root field's arguments when each is given as a variable or left out without a default
+    (Tartiflette's argument_coercer then answers the variable's coerced value or nothing), none
+    of them with directives; else None."""
+    if node.arguments is None or not field.arguments:
+        return None
+    given = {a.name.value: a for a in node.arguments}
+    compiled = []
+    for definition in field.arguments.values():
+        if definition.coercer.keywords.get("directives") is not None:
+            return None
+        argument = given.get(definition.name)
+        non_null = definition.graphql_type.is_non_null_type
+        if argument is None:
+            if definition.default_value is not None or non_null:
+                return None
+            continue
+        if not isinstance(argument.value, VariableNode):
+            return None
+        compiled.append((definition.name, argument.value.name.value, non_null, definition.default_value is not None))
+    return tuple(compiled)
+
+
 @dataclass(frozen=True)
 class RootPlan:
     key: str                     # response key (alias or name)
@@ -120,6 +144,14 @@ class RootPlan:
     field: Any                   # tartiflette GraphQLField
     convert: Callable[[Any], Any]
     non_null: bool
+    #: each argument given as a variable: (argument, variable, argument non-null, has a default);
+    #: None: Tartiflette coerces them (a literal, a missing argument with a default, directives)
+    arguments: tuple[tuple[str, str, bool, bool], ...] | None = None
+
+
+#: a variable's input coercion compiled: (its scalar's coerce_input, the variable is non-null);
+#: None: Tartiflette's coercer (enums, lists, input objects, a scalar with directives)
+VariableCoercion = tuple[Callable[[Any], Any], bool] | None
 
 
 @dataclass(frozen=True)
@@ -128,6 +160,7 @@ class Plan:
     operation: Any                     # the OperationDefinitionNode
     fragments: dict[str, Any]          # FragmentDefinitionNode by name
     variables: tuple[Any, ...]         # Tartiflette's ExecutableVariableDefinition of each
+    coercions: tuple[VariableCoercion, ...] = ()  # of each variable, in the same order
 
 
 class FastPath:
@@ -186,9 +219,20 @@ class FastPath:
                 raise Unsupported(f"unbound root field {name}")
             field = query_type.find_field(name)
             convert, non_null = self._converter(field.graphql_type, nodes, fragments)
-            roots.append(RootPlan(key, nodes[0], tuple(nodes), binding, field, convert, non_null))
-        return Plan(tuple(roots), operation, fragments,
-                    tuple(collect_executable_variable_definitions(self.schema, operation)))
+            roots.append(RootPlan(key, nodes[0], tuple(nodes), binding, field, convert, non_null,
+                                  _arguments_of(field, nodes[0])))
+        variables = tuple(collect_executable_variable_definitions(self.schema, operation))
+        return Plan(tuple(roots), operation, fragments, variables,
+                    tuple(self._coercion(v.graphql_type) for v in variables))
+
+    def _coercion(self, graphql_type: Any) -> VariableCoercion:
+        """A variable of a scalar type (or non-null scalar) without directives: coerced by its
+        scalar's coerce_input here, as Tartiflette's scalar coercer does; else None."""
+        non_null = graphql_type.is_non_null_type
+        named = graphql_type.wrapped_type if non_null else graphql_type
+        if named.is_wrapping_type or type(named).__name__ != "GraphQLScalarType" or named.directives:
+            return None
+        return named.coerce_input, non_null
 
     def _collect(self, selection_set: Any, type_name: str, fragments: dict[str, Any],
                  out: OrderedDict[str, list[FieldNode]] | None = None,
@@ -352,12 +396,36 @@ class FastPath:
     @staticmethod
     async def _variable_values(plan: Plan, raw: dict[str, Any], ctx: Any) -> dict[str, Any]:
         """The coerced variables, as Tartiflette's build_execution_context has them, from the
-        variable definitions compiled with the plan. Tartiflette's coerce_variables does the same
-        through asyncio.gather, a task per variable (five for salesTrends); these coercions wait
-        on nothing, so they are awaited one after the other. A variable in error: Unsupported
-        (Tartiflette's execution words the error)."""
+        variable definitions compiled with the plan. A scalar variable is coerced here as
+        Tartiflette's variable and scalar coercers would (the value or its absence checked
+        against the type, then the scalar's coerce_input); any other, or a scalar variable left
+        out that has a default, by Tartiflette's coercer, awaited in turn (its coerce_variables
+        gathers them, a task per variable, though they wait on nothing). A variable in error:
+        Unsupported (Tartiflette's execution words the error)."""
         values: dict[str, Any] = {}
-        for definition in plan.variables:
+        for definition, coercion in zip(plan.variables, plan.coercions, strict=True):
+            name = definition.name
+            if coercion is not None:
+                coerce, non_null = coercion
+                if name in raw:
+                    value = raw[name]
+                    if value is None:
+                        if non_null:
+                            raise Unsupported("variables")
+                        values[name] = None
+                        continue
+                    try:
+                        value = coerce(value)
+                    except Exception as exc:  # noqa: BLE001 - Tartiflette's to word
+                        raise Unsupported("variables") from exc
+                    if is_invalid_value(value):
+                        raise Unsupported("variables")
+                    values[name] = value
+                    continue
+                if is_invalid_value(definition.default_value):  # left out, no default
+                    if non_null:
+                        raise Unsupported("variables")
+                    continue
             try:
                 result = await definition.coercer(raw, ctx)
             except Exception as exc:  # noqa: BLE001 - gather's return_exceptions: Tartiflette's to judge
@@ -367,14 +435,34 @@ class FastPath:
             value, errors = result
             if errors:
                 raise Unsupported("variables")
-            values[definition.name] = value
+            values[name] = value
         return values
+
+    @staticmethod
+    def _arguments(root: RootPlan, variable_values: dict[str, Any]) -> dict[str, Any] | None:
+        """The root field's coerced arguments from the variables, as Tartiflette's
+        argument_coercer answers them; None when Tartiflette must (a null for a non-null
+        argument, a variable left out where the argument has a default or is non-null)."""
+        if root.arguments is None:
+            return None
+        args = {}
+        for name, variable, non_null, has_default in root.arguments:
+            if variable in variable_values:
+                value = variable_values[variable]
+                if value is None and non_null:
+                    return None
+                args[name] = value
+            elif has_default or non_null:
+                return None
+        return args
 
     async def _root(self, root: RootPlan, ec: Any, ctx: Any) -> Any:
         if root.binding is None:
             return root.convert(None)
-        args = await coerce_arguments(root.field.arguments, root.node, ec.variable_values, ctx,
-                                      coercer=root.field.arguments_coercer)
+        args = self._arguments(root, ec.variable_values)
+        if args is None:
+            args = await coerce_arguments(root.field.arguments, root.node, ec.variable_values, ctx,
+                                          coercer=root.field.arguments_coercer)
         params = {RootField.parameter(name): value for name, value in args.items()}
         info = _Info(self.schema, root.nodes, ec.fragments, ec.variable_values)
         params.update(await nested_arguments(root.binding, ctx, info))
