@@ -46,7 +46,7 @@ class Admission:
     async def enter(self, function: str, timeout: float | None = None) -> bool:
         """Wait for a slot if ``function`` is long, at most ``timeout`` seconds (then TimeoutError);
         whether a slot was taken (give it to ``leave``)."""
-        if self._mean.get(function, 0.0) <= self.long_seconds:
+        if not self.is_long(function):
             return False
         await asyncio.wait_for(self._semaphore.acquire(), timeout)
         return True

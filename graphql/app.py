@@ -151,12 +151,9 @@ class RequestContext:
         self.statements += 1
         self.state.metrics.statements.labels(fn.name).inc()
         pool, admission = self.state.pool, self.state.admission
+        took_slot, seconds = False, None
         try:
             took_slot = await admission.enter(fn.name, timeout=self.config.pool_timeout)
-        except TimeoutError:
-            raise ApiError("the server is busy (no database connection free); retry", "POOL_TIMEOUT") from None
-        seconds = None
-        try:
             # getconn/putconn rather than pool.connection(): its connection context would
             # commit, a lock and a round of psycopg's waiting for nothing on an autocommit
             # connection (2-3 % of a salesTrends request's CPU); putconn still discards a
@@ -169,7 +166,7 @@ class RequestContext:
             finally:
                 seconds = time.perf_counter() - started
                 await pool.putconn(conn)
-        except PoolTimeout:
+        except (PoolTimeout, TimeoutError):  # no connection, or no slot for a long statement, in time
             raise ApiError("the server is busy (no database connection free); retry", "POOL_TIMEOUT") from None
         except psycopg.Error as exc:
             raise from_database(exc, fn.name) from None

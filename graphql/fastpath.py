@@ -160,7 +160,7 @@ class Plan:
     operation: Any                     # the OperationDefinitionNode
     fragments: dict[str, Any]          # FragmentDefinitionNode by name
     variables: tuple[Any, ...]         # Tartiflette's ExecutableVariableDefinition of each
-    coercions: tuple[VariableCoercion, ...] = ()  # of each variable, in the same order
+    coercions: tuple[VariableCoercion, ...]  # of each variable, in the same order
 
 
 class FastPath:
@@ -228,11 +228,20 @@ class FastPath:
     def _coercion(self, graphql_type: Any) -> VariableCoercion:
         """A variable of a scalar type (or non-null scalar) without directives: coerced by its
         scalar's coerce_input here, as Tartiflette's scalar coercer does; else None."""
+        scalar, non_null = self._scalar_type(graphql_type)
+        if scalar is None or scalar.directives:
+            return None
+        return scalar.coerce_input, non_null
+
+    def _scalar_type(self, graphql_type: Any) -> tuple[Any, bool]:
+        """The scalar type of a scalar or non-null scalar type (None for any other type), and
+        whether it is non-null."""
         non_null = graphql_type.is_non_null_type
         named = graphql_type.wrapped_type if non_null else graphql_type
-        if named.is_wrapping_type or type(named).__name__ != "GraphQLScalarType" or named.directives:
-            return None
-        return named.coerce_input, non_null
+        if named.is_wrapping_type or not hasattr(named, "name"):
+            return None, non_null
+        scalar = self.schema.find_type(named.name)
+        return (scalar if type(scalar).__name__ == "GraphQLScalarType" else None), non_null
 
     def _collect(self, selection_set: Any, type_name: str, fragments: dict[str, Any],
                  out: OrderedDict[str, list[FieldNode]] | None = None,
@@ -320,12 +329,8 @@ class FastPath:
     def _kept(self, graphql_type: Any) -> str | None:
         """For a scalar field, the condition under which its converter answers the JSON value
         unchanged, as a template whose ``{get}`` reads the value into ``x``; None otherwise."""
-        non_null = graphql_type.is_non_null_type
-        named = graphql_type.wrapped_type if non_null else graphql_type
-        if named.is_list_type or not hasattr(named, "name"):
-            return None
-        scalar = self.schema.find_type(named.name)
-        if type(scalar).__name__ != "GraphQLScalarType":
+        scalar, non_null = self._scalar_type(graphql_type)
+        if scalar is None:
             return None
         kept = KEPT.get(type(getattr(scalar.coerce_output, "__self__", None)))
         if kept is None:
