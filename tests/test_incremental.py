@@ -184,3 +184,50 @@ def test_a_batch_over_the_threshold_changes_nothing(settings: Settings, db_url: 
     result = run_load(settings, write_delivery(tmp_path / "bad", {**BATCH_2, **bad}), threshold=0.05)
     assert result.status == "failed"
     assert snapshot(db_url) == before
+
+
+BOUNDS_FIRST = {
+    **BASE,
+    "orders": """
+        200,1,2024-01-10 10:00:00,Delivered,,,,,,,,,,
+        201,1,2024-03-10 10:00:00,Delivered,,,,,,,,,,
+        202,1,2024-05-10 10:00:00,Delivered,,,,,,,,,,
+        203,1,2024-07-10 10:00:00,Delivered,,,,,,,,,,
+        210,2,2024-02-10 10:00:00,Delivered,,,,,,,,,,
+    """,
+    "order_items": """
+        2000,200,10,1,100.00,,
+        2010,201,10,2,100.00,,
+        2020,202,11,1,1000.00,,
+        2030,203,11,1,1000.00,,
+        2100,210,10,1,100.00,,
+    """,
+}
+BOUNDS_TAKEN = {
+    "orders": """
+        200,1,2024-01-10 10:00:00,Cancelled,,,,,,,,,,
+        203,1,2024-07-10 10:00:00,Returned,,,,,,,,,,
+        210,2,2024-02-10 10:00:00,Cancelled,,,,,,,,,,
+    """,
+}
+
+
+def test_a_first_or_last_order_taken_away_is_found_again_months_away(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    """A customer's lifetime figures move by the batch's difference; a first or last counted
+    order the batch takes away is looked up again among the customer's orders of other months,
+    and a customer left without a counted order has no first or last one."""
+    lifetime = "select customer_id, order_count, lifetime_value::text, first_order_at::date::text," \
+        " last_order_at::date::text from marts.customer_lifetime order by 1"
+    assert run_load(settings, write_delivery(tmp_path / "b1", BOUNDS_FIRST)).status == "ok"
+    assert query(db_url, lifetime) == [
+        (1, 4, "2300.00", "2024-01-10", "2024-07-10"), (2, 1, "100.00", "2024-02-10", "2024-02-10"),
+    ]
+    assert run_load(settings, write_delivery(tmp_path / "b2", BOUNDS_TAKEN)).status == "ok"
+    assert query(db_url, lifetime) == [
+        (1, 2, "1200.00", "2024-03-10", "2024-05-10"), (2, 0, "0.00", None, None),
+    ]
+    other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
+    assert run_load(other, write_delivery(tmp_path / "all", merged(BOUNDS_FIRST, BOUNDS_TAKEN))).status == "ok"
+    assert snapshot(db_url) == snapshot(second_db_url)
