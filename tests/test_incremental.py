@@ -215,9 +215,9 @@ BOUNDS_TAKEN = {
 def test_a_first_or_last_order_taken_away_is_found_again_months_away(
     settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
 ) -> None:
-    """A customer's lifetime figures move by the batch's difference; a first or last counted
-    order the batch takes away is looked up again among the customer's orders of other months,
-    and a customer left without a counted order has no first or last one."""
+    """A customer whose first or last counted order the batch takes away is recounted from
+    their orders of other months (stage 47's lost bounds), and a customer left without a
+    counted order has no first or last one."""
     lifetime = "select customer_id, order_count, lifetime_value::text, first_order_at::date::text," \
         " last_order_at::date::text from marts.customer_lifetime order by 1"
     assert run_load(settings, write_delivery(tmp_path / "b1", BOUNDS_FIRST)).status == "ok"
