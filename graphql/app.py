@@ -156,8 +156,8 @@ class RequestContext:
             took_slot = await admission.enter(fn.name, timeout=self.config.pool_timeout)
             # getconn/putconn rather than pool.connection(): its connection context would
             # commit, a lock and a round of psycopg's waiting for nothing on an autocommit
-            # connection (2-3 % of a salesTrends request's CPU); putconn still discards a
-            # connection left broken or busy
+            # connection (docs/benchmarks.md, "The API on 2026-12-07"); putconn still discards
+            # a connection left broken or busy
             conn = await pool.getconn(timeout=self.config.pool_timeout)
             started = time.perf_counter()
             try:

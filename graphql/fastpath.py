@@ -107,9 +107,19 @@ def _object(type_name: str, selection: Selection) -> Callable[[Any], Any]:
         "    g = v.get\n"
         f"    return {{{', '.join(items)}}}\n"
     )
-    exec(compile(source, f"<projection of {type_name}>", "exec"), namespace)  # noqa: S102 - our source
-    project: Callable[[Any], Any] = namespace["project"]
-    return project
+    return _compiled(source, "project", f"<projection of {type_name}>", namespace)
+
+
+def _kept_condition(scalar: Any) -> str | None:
+    """KEPT's condition for the class that implements ``scalar``'s output coercion, if any."""
+    return KEPT.get(type(getattr(scalar.coerce_output, "__self__", None)))
+
+
+def _compiled(source: str, name: str, filename: str, namespace: dict[str, Any]) -> Callable[[Any], Any]:
+    """The function ``name`` that ``source`` defines, compiled with ``namespace`` as its globals."""
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 - our own source
+    function: Callable[[Any], Any] = namespace[name]
+    return function
 
 
 def _arguments_of(field: Any, node: FieldNode) -> tuple[tuple[str, str, bool, bool], ...] | None:
@@ -330,40 +340,23 @@ class FastPath:
         """For a scalar field, the condition under which its converter answers the JSON value
         unchanged, as a template whose ``{get}`` reads the value into ``x``; None otherwise."""
         scalar, non_null = self._scalar_type(graphql_type)
-        if scalar is None:
-            return None
-        kept = KEPT.get(type(getattr(scalar.coerce_output, "__self__", None)))
+        kept = None if scalar is None else _kept_condition(scalar)
         if kept is None:
             return None
         return ("{get} is not None and " if non_null else "{get} is None or ") + f"({kept})"
 
-    def _scalar(self, scalar: Any) -> Callable[[Any], Any]:
-        """The scalar's output coercion, with the common values passed through as they are. A
-        float is refused (Unsupported): orjson reads a number with a fraction or an exponent, or
-        an integer beyond 64 bits, as a float, which need not be the number the function wrote;
-        Tartiflette's path reads it exactly, as a Decimal."""
-        coerce = scalar.coerce_output
-        if scalar.name in ("String", "ID"):
-            def text(value: Any) -> Any:
-                if value is None or type(value) is str:
-                    return value
-                return coerce(_exact(value))
-            return text
-        if scalar.name == "Boolean":
-            def boolean(value: Any) -> Any:
-                return value if value is None or type(value) is bool else coerce(_exact(value))
-            return boolean
-        if scalar.name == "Int":
-            def integer(value: Any) -> Any:
-                if value is None or (type(value) is int and -2147483648 <= value <= 2147483647):
-                    return value
-                return coerce(_exact(value))
-            return integer
-
-        def other(value: Any) -> Any:
-            return None if value is None else coerce(_exact(value))
-
-        return other
+    @staticmethod
+    def _scalar(scalar: Any) -> Callable[[Any], Any]:
+        """The scalar's output coercion, with the values KEPT holds for it passed through as they
+        are (the same conditions the object projections test inline). A float is refused
+        (Unsupported): orjson reads a number with a fraction or an exponent, or an integer beyond
+        64 bits, as a float, which need not be the number the function wrote; Tartiflette's path
+        reads it exactly, as a Decimal."""
+        namespace = {"coerce": scalar.coerce_output, "_exact": _exact, "_money": scalars.money_kept}
+        kept = _kept_condition(scalar)
+        test = "x is None" if kept is None else f"x is None or ({kept})"
+        source = f"def output(x):\n    return x if {test} else coerce(_exact(x))\n"
+        return _compiled(source, "output", f"<output of {scalar.name}>", namespace)
 
     # -- executing -----------------------------------------------------------------------------
     async def execute(self, plan: Plan, variables: dict[str, Any] | None, ctx: Any) -> dict[str, Any]:
