@@ -80,3 +80,13 @@ def rejects(url: str, run_id: int | None = None) -> list[tuple[str, int, str]]:
 def query(url: str, sql: str, *params: Any) -> list[tuple[Any, ...]]:
     with psycopg.connect(url, options="-c TimeZone=UTC") as conn:
         return [tuple(r) for r in conn.execute(sql, params)]  # type: ignore[arg-type]
+
+
+def plan_by_index(url: str, table: str, sql: str) -> str:
+    """EXPLAIN of ``sql`` with ``table`` vacuumed (all-visible, as a load leaves it) and scans
+    that read no index ruled out: whether an index-only scan answers it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"vacuum {table}")
+        conn.execute("set enable_seqscan = off")
+        conn.execute("set enable_bitmapscan = off")
+        return "\n".join(r[0] for r in conn.execute("explain (costs off) " + sql))

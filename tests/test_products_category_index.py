@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg
-
 from shopetl.config import Settings
 
-from .etl_helpers import BASE, run_load, write_delivery
+from .etl_helpers import BASE, plan_by_index, query, run_load, write_delivery
 
 
 def test_a_categorys_products_are_read_from_the_index_alone(
@@ -22,10 +20,6 @@ def test_a_categorys_products_are_read_from_the_index_alone(
         " inner join core.products as p on t.descendant_id = p.category_id"
         " where t.ancestor_id = 1 order by p.product_id"
     )
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        conn.execute("vacuum core.products")  # all-visible, as a load leaves them
-        conn.execute("set enable_seqscan = off")
-        conn.execute("set enable_bitmapscan = off")
-        plan = "\n".join(r[0] for r in conn.execute("explain (costs off) " + products))
-        assert "Index Only Scan using products_category_idx on products" in plan, plan
-        assert [r[0] for r in conn.execute(products)] == [10, 11]
+    plan = plan_by_index(db_url, "core.products", products)
+    assert "Index Only Scan using products_category_idx on products" in plan, plan
+    assert [r[0] for r in query(db_url, products)] == [10, 11]
