@@ -256,19 +256,29 @@ class Server:
         wait_ready(self.endpoint, self.proc, 300, self.log_path)
         return self
 
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) the server's processes have used so far: every process of its
-        own session (npx and node, or shopetl and its workers), from /proc; nan without /proc."""
-        if self.proc is None or not Path("/proc/self/stat").exists():
-            return float("nan")
-        ticks = 0
+    def _session(self) -> list[tuple[int, list[str]]]:
+        """Every process of the server's own session (npx and node, or shopetl and its workers)
+        with the fields of its /proc stat after the command name (state, ppid, pgrp, session, ...)."""
+        out = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:  # after the ")" that ends the command name: state, ppid, pgrp, session, ...
+            try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:  # ended meanwhile
                 continue
-            if int(fields[3]) == self.proc.pid:  # session id (field 6)
-                ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            if self.proc is not None and int(fields[3]) == self.proc.pid:  # session id (field 6)
+                out.append((int(pid), fields))
+        return out
+
+    def pids(self) -> list[int]:
+        """The server's processes (its session's), from /proc."""
+        return [pid for pid, _ in self._session()]
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far, from /proc; nan
+        without /proc."""
+        if self.proc is None or not Path("/proc/self/stat").exists():
+            return float("nan")
+        ticks = sum(int(f[11]) + int(f[12]) for _, f in self._session())  # utime, stime (fields 14, 15)
         return ticks / os.sysconf("SC_CLK_TCK")
 
     def __exit__(self, *exc: object) -> None:

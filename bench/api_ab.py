@@ -41,11 +41,6 @@ def pin(pids: list[str], cpus: str) -> None:
         subprocess.run(["taskset", "-a", "-p", "-c", cpus, pid], capture_output=True, check=False)
 
 
-def session_pids(leader: int) -> list[str]:
-    out = subprocess.run(["pgrep", "-s", str(leader)], capture_output=True, text=True, check=False).stdout
-    return out.split()
-
-
 def postgres_pids(url: str) -> list[str]:
     """The server's postmaster and its children (new backends inherit its affinity)."""
     import psycopg
@@ -116,8 +111,7 @@ def run(args: argparse.Namespace, url: str, work: Path, queries: list[str]) -> N
     this = api.shopetl_server(url, 1, work)
     ratios: dict[str, list[float]] = {q: [] for q in queries}
     with base, this:
-        pin(session_pids(base.proc.pid), "0")  # type: ignore[union-attr]
-        pin(session_pids(this.proc.pid), "0")  # type: ignore[union-attr]
+        pin([str(pid) for pid in base.pids() + this.pids()], "0")
         for k in range(args.reps):
             for q in queries:
                 results: dict[str, Any] = {}
