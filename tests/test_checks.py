@@ -563,6 +563,25 @@ def _executed_partitions(plan: dict[str, Any], parent: str) -> set[str]:
     return found
 
 
+def test_day_ranges_are_the_runs_of_touched_days_cut_at_month_ends(conn: psycopg.Connection) -> None:
+    """daily_product_sales_reconcile reads core and the mart by these ranges and by nothing
+    else: they must hold every touched day and no other, and never more than a month."""
+    conn.execute("drop table if exists staging.touched_days")  # rolled back with the test
+    conn.execute("create table staging.touched_days (sales_date date)")
+    conn.execute("insert into staging.touched_days values ('2025-01-30'), ('2025-01-31'), ('2025-02-01'),"
+                 " ('2025-02-01'), ('2025-02-02'), ('2025-02-05'), ('2025-03-31')")
+    template = RENDERER.env.from_string(
+        '{% from "_scope.sql" import day_ranges with context %}with m as ({{ day_ranges() }})'
+        " select (range_start at time zone 'UTC')::date, (range_end at time zone 'UTC')::date from m order by 1")
+    ranges = conn.execute(template.render(whole=False)).fetchall()  # type: ignore[arg-type]
+    day = dt.date.fromisoformat
+    assert ranges == [(day("2025-01-30"), day("2025-02-01")), (day("2025-02-01"), day("2025-02-03")),
+                      (day("2025-02-05"), day("2025-02-06")), (day("2025-03-31"), day("2025-04-01"))]
+    # reading whole tables: one range, the whole time line, as month_ranges
+    whole = conn.execute(template.render(whole=True).replace("::date", "::text")).fetchall()  # type: ignore[arg-type]
+    assert whole == [("-infinity", "infinity")]
+
+
 def test_batch_scope_reads_only_the_touched_months_partitions(settings: Settings, tmp_path: Path) -> None:
     url = settings.database_url
     assert url

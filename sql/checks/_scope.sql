@@ -1,5 +1,6 @@
 {#- Shared by the checks on orders, order lines and the daily marts (not a check itself: no NN_ prefix).
-    Import with context: {% from "_scope.sql" import month_ranges, in_range, touched, on_touched_days with context %} -#}
+    Import with context: {% from "_scope.sql" import month_ranges, day_ranges, in_range, mart_days, touched,
+    on_touched_days with context %} -#}
 
 {#- The order_date ranges a check reads: one per UTC month the batch touched (the months of
     staging.touched_days, which holds the current and previous day of every touched order), or
@@ -18,6 +19,38 @@ select distinct
 select
         '-infinity'::timestamptz as range_start,
         'infinity'::timestamptz as range_end
+{%- endif %}
+{%- endmacro %}
+
+{#- The order_date ranges of the touched days themselves: one per run of consecutive touched
+    days inside one UTC month (so a range never holds more than a month partition's rows), or
+    the whole time line as in month_ranges. A check that reads core by these ranges needs no
+    further filter on the days, and can read a daily mart by the same range (mart_days). -#}
+{% macro day_ranges() -%}
+{% if not whole -%}
+select
+        min(d.sales_date)::timestamp at time zone 'UTC' as range_start,
+        (max(d.sales_date) + 1)::timestamp at time zone 'UTC' as range_end
+    from (
+        select
+            t.sales_date,
+            -- consecutive days share this date (gaps and islands)
+            t.sales_date - (row_number() over (order by t.sales_date))::integer as run_id
+        from (select distinct s.sales_date from staging.touched_days as s) as t
+    ) as d
+    group by d.run_id, date_trunc('month', d.sales_date::timestamp)
+{%- else -%}
+{{ month_ranges() }}
+{%- endif %}
+{%- endmacro %}
+
+{#- The rows of a daily mart (keyed by sales_date first) on the days of range m (true when
+    reading whole tables). -#}
+{% macro mart_days(column) -%}
+{% if not whole -%}
+{{ column }} >= (m.range_start at time zone 'UTC')::date and {{ column }} < (m.range_end at time zone 'UTC')::date
+{%- else -%}
+true
 {%- endif %}
 {%- endmacro %}
 
