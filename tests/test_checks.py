@@ -261,6 +261,7 @@ CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
     ],
     "daily_sales_reconcile": [
         ("a day's revenue off", [f"update marts.daily_sales set revenue = revenue + 1 where sales_date = '{D2}'"]),
+        ("a day's units off", [f"update marts.daily_sales set units = units + 1 where sales_date = '{D2}'"]),
         ("a day missing", [f"delete from marts.daily_sales where sales_date = '{D_OLD}'"]),
         ("an order cancelled in core only", ["update core.orders set status = 'Cancelled' where order_id = 103"]),
     ],
@@ -269,6 +270,9 @@ CORRUPTIONS: dict[str, list[tuple[Any, ...]]] = {
                                    f" where sales_date = '{D2}' and product_id = 12"]),
         ("a row too many", ["insert into marts.daily_product_sales (sales_date, product_id, units, orders, revenue)"
                             f" values ('{D2}', 11, 1, 1, 1000)"]),
+        # daily_sales_reconcile takes its units from this mart: a line's quantity is checked here
+        ("a line's quantity changed in core only", ["update core.order_items set quantity = quantity + 1"
+                                                     " where order_item_id = 1004"]),
     ],
     "category_rollup": [
         ("a leaf category's revenue off", ["update marts.daily_category_sales set revenue = revenue + 10"
@@ -598,8 +602,14 @@ def test_batch_scope_reads_only_the_touched_months_partitions(settings: Settings
 
     check = next(c for c in CHECKS if c.name == "daily_sales_reconcile")
     sql = render(RENDERER, check, run_id=second.run_id, scope="batch")
+    lines = next(c for c in CHECKS if c.name == "daily_product_sales_reconcile")
     with psycopg.connect(url) as c:
         [[plan]] = c.execute("explain (analyze, format json) " + sql).fetchone()  # type: ignore[misc]
+        assert _executed_partitions(plan, "orders") == {f"orders_y{month}"}
+        assert _executed_partitions(plan, "order_items") == set()  # its units come from the product mart
+        [[plan]] = c.execute(
+            "explain (analyze, format json) " + render(RENDERER, lines, run_id=second.run_id, scope="batch")
+        ).fetchone()  # type: ignore[misc]
         assert _executed_partitions(plan, "orders") == {f"orders_y{month}"}
         assert _executed_partitions(plan, "order_items") == {f"order_items_y{month}"}
         [[whole]] = c.execute(
