@@ -11,7 +11,6 @@
 -- scope: batch
 {% from "_scope.sql" import month_ranges, in_range, on_touched_days with context %}
 {% if whole -%}
--- set: enable_partitionwise_join = on
 -- set: enable_partitionwise_aggregate = on
 {% endif -%}
 with
