@@ -576,13 +576,14 @@ def test_day_ranges_are_the_runs_of_touched_days_cut_at_month_ends(conn: psycopg
                  " ('2025-02-01'), ('2025-02-02'), ('2025-02-05'), ('2025-03-31')")
     template = RENDERER.env.from_string(
         '{% from "_scope.sql" import day_ranges with context %}with m as ({{ day_ranges() }})'
-        " select (range_start at time zone 'UTC')::date, (range_end at time zone 'UTC')::date from m order by 1")
-    ranges = conn.execute(template.render(whole=False)).fetchall()  # type: ignore[arg-type]
+        " select (range_start at time zone 'UTC')::{{ as_type }}, (range_end at time zone 'UTC')::{{ as_type }}"
+        " from m order by 1")
+    ranges = conn.execute(template.render(whole=False, as_type="date")).fetchall()  # type: ignore[arg-type]
     day = dt.date.fromisoformat
     assert ranges == [(day("2025-01-30"), day("2025-02-01")), (day("2025-02-01"), day("2025-02-03")),
                       (day("2025-02-05"), day("2025-02-06")), (day("2025-03-31"), day("2025-04-01"))]
     # reading whole tables: one range, the whole time line, as month_ranges
-    whole = conn.execute(template.render(whole=True).replace("::date", "::text")).fetchall()  # type: ignore[arg-type]
+    whole = conn.execute(template.render(whole=True, as_type="text")).fetchall()  # type: ignore[arg-type]
     assert whole == [("-infinity", "infinity")]
 
 
