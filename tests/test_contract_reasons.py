@@ -287,6 +287,31 @@ def test_references_to_rows_loaded_by_an_earlier_batch(settings: Settings, db_ur
     assert query(db_url, "select count(*) from core.order_items") == [(1,)]
 
 
+def test_a_line_takes_its_order_date_from_the_batch_first(settings: Settings, db_url: str, tmp_path: Path) -> None:
+    """A line's order is the batch's own order when the batch delivers it (its order_date may
+    have moved), else the order an earlier batch loaded."""
+    load_rows(settings, tmp_path, {
+        "orders": """
+            100,1,2024-01-01 00:00:00,Pending,,,,,,,,,,
+            101,1,2024-01-05 00:00:00,Pending,,,,,,,,,,
+        """,
+        "order_items": "1000,100,10,1,100.00,,",
+    }, name="first")
+    load_rows(settings, tmp_path, {
+        "orders": "100,1,2024-02-01 00:00:00,Pending,,,,,,,,,,",
+        "order_items": """
+            1001,100,11,1,1000.00,,
+            1002,101,10,1,100.00,,
+        """,
+    }, base=False, name="second")
+    assert rejects(db_url) == []
+    assert query(db_url, "select order_item_id, order_id, order_date::date::text from core.order_items order by 1") == [
+        (1000, 100, "2024-02-01"),  # moved with its order
+        (1001, 100, "2024-02-01"),  # the delivered order's new date, not the loaded one's
+        (1002, 101, "2024-01-05"),  # an order only an earlier batch delivered
+    ]
+
+
 def test_category_cycles_and_chains(settings: Settings, db_url: str, tmp_path: Path) -> None:
     load_rows(settings, tmp_path, {"product_categories": """
         1,Root,,,

@@ -84,7 +84,16 @@ checked as (
         ) as problem
     from typed as s
     left join staging.orders_valid as new_order on s.order_key = new_order.order_id
-    left join core.order_keys as known_order on s.order_key = known_order.order_id
+    -- a line of an order the batch delivers takes that order's date: the known orders are
+    -- looked up (one primary-key probe each) only for the other lines, never hashed whole
+    left join lateral (
+        select
+            k.order_id,
+            k.order_date
+        from core.order_keys as k
+        where k.order_id = s.order_key and new_order.order_id is null
+        offset 0  -- noqa: AM09
+    ) as known_order on true
     left join core.products as known_product on s.product_key = known_product.product_id
     left join staging.products_valid as new_product on s.product_key = new_product.product_id
     offset 0
