@@ -15,7 +15,7 @@ own steps stage the files (shopetl.load.Pipeline: begin, stage), then each later
 rendered exactly as the load renders it (`shopetl render`) and its statements are executed in
 order on a connection set up like the load's (work_mem, maintenance_work_mem, and the first
 load's work_mem in publish). Each statement the planner can explain (SELECT, INSERT, UPDATE,
-DELETE, MERGE, CREATE TABLE AS) runs under EXPLAIN (ANALYZE, BUFFERS), which executes it; the
+DELETE, MERGE, CREATE TABLE AS) runs under EXPLAIN (ANALYZE, BUFFERS, WAL), which executes it; the
 others (DO blocks such as the index builds of bulk_end, DDL, ANALYZE, REFRESH) are timed. The
 validation stages commit one by one like the load; publish (first-load path) runs in one
 transaction followed by the batch-scoped data-quality checks (each wrapped as the load wraps
@@ -74,7 +74,7 @@ def run_statements(conn: psycopg.Connection[Any], stage: str, sql: str, out: lis
         t0 = time.monotonic()
         plan = None
         if explain:
-            rows = conn.execute("explain (analyze, buffers) " + text).fetchall()  # type: ignore[arg-type]
+            rows = conn.execute("explain (analyze, buffers, wal) " + text).fetchall()  # type: ignore[arg-type]
             plan = "\n".join(r[0] for r in rows)
         else:
             conn.execute(text)  # type: ignore[arg-type]
