@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -14,7 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from shopetl.config import Settings
+
 from .conftest import PG_HOST, PG_PORT, ROOT
+from .etl_helpers import query, run_load
 from .test_api_support import api_db  # noqa: F401 - fixture
 
 
@@ -72,6 +76,55 @@ def test_bench_profile_completes(tmp_path: Path) -> None:
     report = json.loads(report_path.read_text())
     assert {"validate_orders", "publish_orders", "checks", "analyze"} <= set(report["stages"])
     assert any(s["plan"] for s in report["statements"])
+
+
+def _batch_ab(db_url: str, target: str, base: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DATABASE_URL": f"postgresql://postgres@/postgres?host={PG_HOST}&port={PG_PORT}"}
+    database = psycopg.conninfo.conninfo_to_dict(db_url)["dbname"]
+    return subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "batch_ab.py"), target, "--database", str(database),
+         "--base", str(base), "--reps", "2", *extra],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+
+
+@pytest.fixture
+def loaded(settings: Settings, tmp_path: Path) -> Path:
+    """A tiny generated full set, loaded; returns a copy of sql/ to edit as the other version."""
+    folder = tmp_path / "full"
+    subprocess.run([sys.executable, "-m", "shopetl", "generate", "--scale", "0.001", str(folder)],
+                   cwd=ROOT, capture_output=True, check=True, timeout=300)
+    assert run_load(settings, folder).status == "ok"
+    return Path(shutil.copytree(ROOT / "sql", tmp_path / "sql"))
+
+
+@pytest.mark.slow
+def test_bench_batch_ab_runs_a_stage_of_both_versions_in_a_batch_it_undoes(db_url: str, loaded: Path) -> None:
+    """bench/batch_ab.py: a batch on the loaded set, the target's versions in turns, all rolled back."""
+    before = query(db_url, "select count(*), sum(revenue) from core.orders")
+    for target, snapshot in (
+        ("validate_order_items", "select count(*) from staging.order_items_valid"),  # committed by the load
+        ("customer_lifetime", "select count(*), sum(lifetime_value) from marts.customer_lifetime"),  # publish
+    ):
+        proc = _batch_ab(db_url, target, loaded, "--snapshot", snapshot)
+        assert proc.returncode == 0, proc.stderr[-5000:]
+        assert re.search(rf"{target} median this/base \d+\.\d{{3}}", proc.stdout), proc.stdout
+        assert "both produced (" in proc.stdout
+    assert query(db_url, "select count(*), sum(revenue) from core.orders") == before
+    assert query(db_url, "select status, error from etl.runs order by run_id desc limit 2") == [
+        ("failed", "bench/batch_ab.py")] * 2
+
+
+@pytest.mark.slow
+def test_bench_batch_ab_says_when_two_versions_of_a_check_disagree(db_url: str, loaded: Path) -> None:
+    proc = _batch_ab(db_url, "daily_sales_reconcile", loaded)
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    assert "both produced ('pass', 0)" in proc.stdout
+    (loaded / "checks" / "30_daily_sales_reconcile.sql").write_text(
+        "-- severity: error\n-- scope: batch\nselect 1 as broken\n")
+    proc = _batch_ab(db_url, "daily_sales_reconcile", loaded)
+    assert proc.returncode == 1, proc.stderr[-5000:]
+    assert "the versions disagree: this [\"('pass', 0)\"], base [\"('fail', 1)\"]" in proc.stdout
 
 
 @pytest.mark.slow
