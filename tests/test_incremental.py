@@ -231,3 +231,53 @@ def test_a_first_or_last_order_taken_away_is_found_again_months_away(
     other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
     assert run_load(other, write_delivery(tmp_path / "all", merged(BOUNDS_FIRST, BOUNDS_TAKEN))).status == "ok"
     assert snapshot(db_url) == snapshot(second_db_url)
+
+
+BOUNDS_NEAR_FIRST = {
+    **BASE,
+    "orders": """
+        300,1,2024-01-05 10:00:00,Delivered,,,,,,,,,,
+        301,1,2024-01-20 10:00:00,Delivered,,,,,,,,,,
+        302,1,2024-06-01 10:00:00,Delivered,,,,,,,,,,
+        310,2,2024-03-01 10:00:00,Delivered,,,,,,,,,,
+        311,2,2024-04-01 10:00:00,Delivered,,,,,,,,,,
+        312,2,2024-05-01 10:00:00,Delivered,,,,,,,,,,
+    """,
+    "order_items": """
+        3000,300,10,1,100.00,,
+        3010,301,10,1,100.00,,
+        3020,302,10,1,100.00,,
+        3100,310,10,1,100.00,,
+        3110,311,10,1,100.00,,
+        3120,312,10,1,100.00,,
+    """,
+}
+BOUNDS_NEAR_TAKEN = {
+    "orders": """
+        300,1,2024-01-05 10:00:00,Cancelled,,,,,,,,,,
+        302,1,2024-06-01 10:00:00,Returned,,,,,,,,,,
+        303,1,2024-08-01 10:00:00,Delivered,,,,,,,,,,
+        310,2,2023-11-01 10:00:00,Delivered,,,,,,,,,,
+        312,2,2024-05-01 10:00:00,Returned,,,,,,,,,,
+    """,
+    "order_items": "3030,303,10,1,100.00,,",
+}
+
+
+def test_a_lost_first_or_last_order_gives_way_to_the_nearest_one_or_to_the_batchs_own(
+    settings: Settings, db_url: str, second_db_url: str, tmp_path: Path
+) -> None:
+    """Stage 47 looks for a lost bound month by month from its own month: the next counted order
+    may be in that very month; and the batch's own counted orders can be the new bound even
+    outside the months between the old ones (an order moved earlier, a new later order)."""
+    lifetime = "select customer_id, order_count, lifetime_value::text, first_order_at::date::text," \
+        " last_order_at::date::text from marts.customer_lifetime order by 1"
+    assert run_load(settings, write_delivery(tmp_path / "b1", BOUNDS_NEAR_FIRST)).status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "b2", BOUNDS_NEAR_TAKEN)).status == "ok"
+    assert query(db_url, lifetime) == [
+        (1, 2, "200.00", "2024-01-20", "2024-08-01"),  # 301 in the lost first's month; 303 is new
+        (2, 2, "200.00", "2023-11-01", "2024-04-01"),  # 310 moved before the old first; 311 a month back
+    ]
+    other = Settings(database_url=second_db_url, sql_dir=SQL_DIR)
+    assert run_load(other, write_delivery(tmp_path / "all", merged(BOUNDS_NEAR_FIRST, BOUNDS_NEAR_TAKEN))).status == "ok"
+    assert snapshot(db_url) == snapshot(second_db_url)

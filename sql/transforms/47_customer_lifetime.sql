@@ -2,9 +2,9 @@
 -- first and last counted order, average order value, for the customers the batch touched
 -- (new customers, and the old and new customer of every touched order); a customer without a
 -- counted order has lifetime value 0. A first load aggregates every counted order; a later
--- batch moves each figure by the touched orders' difference (stages 32 and 42), and recomputes
--- from the customer's orders only when the batch took away the order that was their first or
--- last one.
+-- batch moves each figure by the touched orders' difference (stages 32 and 42), and looks up
+-- the customer's orders only for a first or last counted order the batch took away (the
+-- nearest counted one, month by month: bound_walk).
 insert into marts.customer_lifetime as t (
     customer_id, lifetime_value, order_count, first_order_at, last_order_at, average_order_value
 )
@@ -21,7 +21,7 @@ left join staging.touched_counted_orders_after as o on k.customer_id = o.custome
 where k.customer_id in (select tc.customer_id from staging.touched_customers as tc)
 group by k.customer_id
 {%- else %}
-with
+with recursive
 before_orders as (
     select
         customer_id,
@@ -77,10 +77,14 @@ current_figures as (
 ),
 
 lost_a_bound as (
-    select distinct cf.customer_id
+    select
+        cf.customer_id,
+        bool_or(r.order_date = cf.first_order_at) as lost_first,
+        bool_or(r.order_date = cf.last_order_at) as lost_last
     from current_figures as cf
     inner join removed as r
         on cf.customer_id = r.customer_id and r.order_date in (cf.first_order_at, cf.last_order_at)
+    group by cf.customer_id
 ),
 
 -- only the customers whose figures move (or who have no row yet): a status change between two
@@ -111,18 +115,85 @@ moved as (
         )
 ),
 
--- counted by order_date (never null in an order): every column read is then in the index of
--- the orders by customer (0045), which answers the lookup without the orders' rows
+-- a customer who lost their first (last) counted order: the new one is the first (last) counted
+-- order of the months from the lost one's forward (backward) to the other bound's, walked a
+-- month at a time, one partition's index by customer (0045) per step, up to the first month
+-- that has one (the batch's own counted orders, also those outside these months, come from
+-- after_orders). A customer's orders are months apart: a walk reads a few of the ~45 partitions
+-- where a recount read all of them.
+bound_walk (customer_id, forward, month_start, stop_month, found) as (
+    select
+        s.customer_id,
+        s.forward,
+        s.month_start,
+        s.stop_month,
+        (
+            select case when s.forward then min(o.order_date) else max(o.order_date) end
+            from core.orders as o
+            where
+                o.customer_id = s.customer_id
+                and core.counts_in_sales(o.status)
+                and o.order_date >= s.month_start
+                and o.order_date < s.month_start + interval '1 month'
+        ) as found
+    from (
+        select
+            cf.customer_id,
+            d.forward,
+            date_trunc('month', case when d.forward then cf.first_order_at else cf.last_order_at end) as month_start,
+            date_trunc('month', case when d.forward then cf.last_order_at else cf.first_order_at end) as stop_month
+        from lost_a_bound as l
+        inner join current_figures as cf on l.customer_id = cf.customer_id
+        inner join (values (true), (false)) as d (forward)
+            on (d.forward and l.lost_first) or (not d.forward and l.lost_last)
+    ) as s
+    union all
+    select
+        w.customer_id,
+        w.forward,
+        w.next_month,
+        w.stop_month,
+        (
+            select case when w.forward then min(o.order_date) else max(o.order_date) end
+            from core.orders as o
+            where
+                o.customer_id = w.customer_id
+                and core.counts_in_sales(o.status)
+                and o.order_date >= w.next_month
+                and o.order_date < w.next_month + interval '1 month'
+        )
+    from (
+        select
+            bw.customer_id,
+            bw.forward,
+            bw.stop_month,
+            bw.month_start + case when bw.forward then interval '1 month' else interval '-1 month' end as next_month
+        from bound_walk as bw
+        where bw.found is null and bw.month_start <> bw.stop_month
+    ) as w
+),
+
+-- value and count move by the difference, as for the others
 recomputed as (
     select
-        l.customer_id,
-        coalesce(sum(o.revenue), 0) as lifetime_value,
-        count(o.order_date) as order_count,
-        min(o.order_date) as first_order_at,
-        max(o.order_date) as last_order_at
-    from lost_a_bound as l
-    left join core.orders as o on l.customer_id = o.customer_id and core.counts_in_sales(o.status)
-    group by l.customer_id
+        cf.customer_id,
+        cf.lifetime_value + coalesce(a.revenue, 0) - coalesce(b.revenue, 0) as lifetime_value,
+        cf.order_count + coalesce(a.orders, 0) - coalesce(b.orders, 0) as order_count,
+        least(case when w.lost_first then w.first_found else cf.first_order_at end, a.first_at) as first_order_at,
+        greatest(case when w.lost_last then w.last_found else cf.last_order_at end, a.last_at) as last_order_at
+    from (
+        select
+            customer_id,
+            bool_or(forward) as lost_first,
+            bool_or(not forward) as lost_last,
+            min(found) filter (where forward) as first_found,
+            max(found) filter (where not forward) as last_found
+        from bound_walk
+        group by customer_id
+    ) as w
+    inner join current_figures as cf on w.customer_id = cf.customer_id
+    left join before_orders as b on w.customer_id = b.customer_id
+    left join after_orders as a on w.customer_id = a.customer_id
 ),
 
 figures as (
