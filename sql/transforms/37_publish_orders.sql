@@ -118,14 +118,21 @@ on conflict (order_id, order_date) do update
         batch_id = excluded.batch_id
 {%- endif %};
 
--- (a first load inserts into the empty table, whose primary key stage 49 builds)
-insert into core.order_keys as k (order_id, order_date)
+-- A loaded order that moved has its key updated; a new order's key is inserted, plainly: it
+-- has none yet, so there is no conflict to look for (a first load inserts into the empty
+-- table, whose primary key stage 49 builds).
+{%- if not bulk %}
+update core.order_keys as k
+set order_date = c.order_date
+from staging.orders_changed as c
+where c.old_order_date is not null and k.order_id = c.order_id and k.order_date <> c.order_date;
+{%- endif %}
+
+insert into core.order_keys (order_id, order_date)
 select
     order_id,
     order_date
 from staging.orders_changed
 {%- if not bulk %}
-on conflict (order_id) do update
-    set order_date = excluded.order_date
-    where k.order_date <> excluded.order_date
+where old_order_date is null
 {%- endif %};
