@@ -42,22 +42,23 @@ final_lines as (
         n.price * n.quantity - n.discount as revenue
     from staging.order_items_changed as n
     union all
+    -- the loaded lines, looked up by order_id in the one partition of the order's date (pruned at
+    -- run time, offset 0) for these orders only: the planner hashed them after reading every line
+    -- of the changed orders' dates (1.3M for a bench batch, whose relined orders are all new)
     select
         i.order_id,
         i.revenue
     from staging.orders_changed as c
-    -- looked up by order_id in the one partition of the order's date (pruned at run time, offset
-    -- 0) for these orders only: the planner hashed them after reading every line of the changed
-    -- orders' dates (1.3M for a bench batch, whose relined orders are all new)
-    cross join lateral (
-        select
-            x.order_item_id,
-            x.order_id,
-            x.revenue
-        from core.order_items as x
-        where x.order_id = c.order_id and x.order_date = c.order_date
-        offset 0  -- noqa: AM09
-    ) as i
+    cross join
+        lateral (
+            select
+                x.order_item_id,
+                x.order_id,
+                x.revenue
+            from core.order_items as x
+            where x.order_id = c.order_id and x.order_date = c.order_date
+            offset 0  -- noqa: AM09
+        ) as i
     where
         c.old_order_date is not null
         -- (a loaded order none of whose lines changes keeps its revenue: stage 31)
