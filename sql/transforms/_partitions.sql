@@ -3,8 +3,8 @@
 
 {#- The order_dates a stage's join can reach, by name: the current dates of the loaded
     orders and lines the batch delivered (stage 31 looks their keys up once) and of the
-    touched orders before and after (stages 32 and 42 look them up once); the old and new
-    dates of the changed orders; and for the old versions of the changed lines, after stage
+    touched orders before and after (stages 32 and 42 look them up once); the old dates of
+    the changed orders; and for the old versions of the changed lines, after stage
     37 moved the lines of changed orders, their date in stage 31 or their order's new date. -#}
 {% set DATES = {
     "delivered_orders": "select k.order_date from staging.orders_known as k",
@@ -14,7 +14,6 @@
     "touched_before": "select k.order_date from staging.touched_order_keys_before as k",
     "touched_after": "select k.order_date from staging.touched_order_keys_after as k",
     "changed_orders_old": "select c.old_order_date as order_date from staging.orders_changed as c",
-    "changed_orders_new": "select c.order_date from staging.orders_changed as c",
 } %}
 
 {#- `column` (the order_date of a partitioned core table) between the earliest and the latest
