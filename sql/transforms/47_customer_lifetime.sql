@@ -122,36 +122,24 @@ moved as (
 -- after_orders). A customer's orders are months apart: a walk reads a few of the ~45 partitions
 -- where a recount read all of them.
 bound_walk (customer_id, forward, month_start, stop_month, found) as (
+    -- the start: a step before the lost bound's month, nothing found yet
     select
-        s.customer_id,
-        s.forward,
-        s.month_start,
-        s.stop_month,
-        (
-            select case when s.forward then min(o.order_date) else max(o.order_date) end
-            from core.orders as o
-            where
-                o.customer_id = s.customer_id
-                and core.counts_in_sales(o.status)
-                and o.order_date >= s.month_start
-                and o.order_date < s.month_start + interval '1 month'
-        ) as found
-    from (
-        select
-            cf.customer_id,
-            d.forward,
-            date_trunc('month', case when d.forward then cf.first_order_at else cf.last_order_at end) as month_start,
-            date_trunc('month', case when d.forward then cf.last_order_at else cf.first_order_at end) as stop_month
-        from lost_a_bound as l
-        inner join current_figures as cf on l.customer_id = cf.customer_id
-        inner join (values (true), (false)) as d (forward)
-            on (d.forward and l.lost_first) or (not d.forward and l.lost_last)
-    ) as s
+        cf.customer_id,
+        d.forward,
+        date_trunc('month', case when d.forward then cf.first_order_at else cf.last_order_at end)
+        - d.step as month_start,
+        date_trunc('month', case when d.forward then cf.last_order_at else cf.first_order_at end) as stop_month,
+        null::timestamptz as found
+    from lost_a_bound as l
+    inner join current_figures as cf on l.customer_id = cf.customer_id
+    inner join (values (true, interval '1 month'), (false, interval '-1 month')) as d (forward, step)
+        on (d.forward and l.lost_first) or (not d.forward and l.lost_last)
     union all
+    -- a step: the next month, and the first (last) counted order in it
     select
         w.customer_id,
         w.forward,
-        w.next_month,
+        w.month_start,
         w.stop_month,
         (
             select case when w.forward then min(o.order_date) else max(o.order_date) end
@@ -159,15 +147,15 @@ bound_walk (customer_id, forward, month_start, stop_month, found) as (
             where
                 o.customer_id = w.customer_id
                 and core.counts_in_sales(o.status)
-                and o.order_date >= w.next_month
-                and o.order_date < w.next_month + interval '1 month'
+                and o.order_date >= w.month_start
+                and o.order_date < w.month_start + interval '1 month'
         )
     from (
         select
             bw.customer_id,
             bw.forward,
             bw.stop_month,
-            bw.month_start + case when bw.forward then interval '1 month' else interval '-1 month' end as next_month
+            bw.month_start + case when bw.forward then interval '1 month' else interval '-1 month' end as month_start
         from bound_walk as bw
         where bw.found is null and bw.month_start <> bw.stop_month
     ) as w
