@@ -24,7 +24,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 from pathlib import Path
@@ -32,8 +31,6 @@ from typing import Any
 
 import api
 import common
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 def pin(pids: list[str], cpus: str) -> None:
@@ -57,12 +54,7 @@ def postgres_pids(url: str) -> list[str]:
 
 def base_source(commit: str, into: Path) -> Path:
     """The graphql/ package of ``commit`` as an importable shopetl_graphql under ``into``."""
-    archive = into / "graphql.tar"
-    with open(archive, "wb") as out:
-        subprocess.run(["git", "-C", str(REPO), "archive", commit, "graphql"], stdout=out, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    shutil.move(into / "graphql", into / "shopetl_graphql")
+    shutil.move(common.folder_at(commit, "graphql", into), into / "shopetl_graphql")
     return into
 
 

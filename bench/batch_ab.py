@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import tarfile
 import tempfile
 import time
 import warnings
@@ -43,19 +41,10 @@ import common
 import psycopg
 from common import log
 
-REPO = Path(__file__).resolve().parent.parent
-
 
 def base_sql(base: str, into: Path) -> Path:
-    """The ``sql/`` folder of ``base``: a folder as it is, or a commit's taken with `git archive`."""
-    if Path(base).is_dir():
-        return Path(base)
-    archive = into / "sql.tar"
-    with open(archive, "wb") as out:
-        subprocess.run(["git", "-C", str(REPO), "archive", base, "sql"], stdout=out, check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into / "sql"
+    """The ``sql/`` folder of ``base``: a folder as it is, or a commit's (`git archive`)."""
+    return Path(base) if Path(base).is_dir() else common.folder_at(base, "sql", into)
 
 
 def kind_of(target: str, sql_dir: Path) -> str:
@@ -193,7 +182,7 @@ def main() -> None:
             folder = work / "batch"
             made = incremental.make_batch(common.db_url(common.admin_url(), args.database), folder, args.seed)
             log(f"batch written: {made}")
-        versions = {"this": REPO / "sql", "base": base_sql(args.base, work)}
+        versions = {"this": common.ROOT / "sql", "base": base_sql(args.base, work)}
         r = compare(args.database, folder, args.target, versions, args.reps, args.snapshot)
     if not report(r, args.snapshot):
         raise SystemExit(1)

@@ -15,6 +15,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -32,6 +33,16 @@ SHOPETL = [sys.executable, "-m", "shopetl"]
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def folder_at(commit: str, folder: str, into: Path) -> Path:
+    """``folder`` of the repository as it was at ``commit`` (`git archive`), extracted under ``into``."""
+    archive = into / f"{folder}.tar"
+    with open(archive, "wb") as out:
+        subprocess.run(["git", "-C", str(ROOT), "archive", commit, folder], stdout=out, check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into / folder
 
 
 # -- the server and its databases ----------------------------------------------------------------
