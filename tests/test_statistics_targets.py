@@ -1,5 +1,6 @@
 """Migration 0043: planner statistics of the orders and their lines only for the columns that
-queries filter, join, group or sort on, in every month partition, those created later included."""
+queries filter, join, group or sort on, in every month partition, those created later included,
+and in the staging tables that hold a load's orders and lines on their way to core."""
 
 from __future__ import annotations
 
@@ -16,15 +17,22 @@ WITHOUT = {
 }
 
 
-def targets(url: str, table: str) -> dict[str, int]:
-    """Per-column statistics target of core.<table> (-1: the server's default)."""
+def targets(url: str, table: str, schema: str = "core") -> dict[str, int]:
+    """Per-column statistics target of <schema>.<table> (-1: the server's default)."""
     rows = query(
         url,
         "select attname, coalesce(attstattarget, -1)::integer from pg_attribute"
         " where attrelid = to_regclass(%s) and attnum > 0 and not attisdropped",
-        f"core.{table}",
+        f"{schema}.{table}",
     )
+    assert rows, f"no table {schema}.{table}"
     return dict(rows)
+
+
+def analyzed(url: str, table: str, schema: str) -> set[str]:
+    """The columns of <schema>.<table> that ANALYZE gathered statistics for."""
+    sql = "select attname from pg_stats where schemaname = %s and tablename = %s"
+    return {c for (c,) in query(url, sql, schema, table)}
 
 
 def order(order_id: int, day: str) -> str:
@@ -63,3 +71,34 @@ def test_analyze_gathers_statistics_of_the_filtered_columns_only(
         assert {"order_id", "order_date"} <= analyzed
         assert not analyzed & set(WITHOUT[table])
     assert "status" in {c for (c,) in query(db_url, "select attname from pg_stats where tablename = 'orders_y2024m01'")}
+
+
+def test_a_batchs_staging_tables_of_orders_and_lines_take_the_core_tables_targets(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+    batch = {"orders": order(200, "2024-01-12"), "order_items": "2000,200,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+
+    for core, staged in (("orders", ("orders_valid", "orders_changed")),
+                         ("order_items", ("order_items_valid", "order_items_changed"))):
+        for table in staged:
+            got = targets(db_url, table, "staging")
+            assert {c: got[c] for c in WITHOUT[core]} == dict.fromkeys(WITHOUT[core], 0), table
+            assert got["order_id"] == -1, table  # the keys keep theirs
+            assert "order_id" in analyzed(db_url, table, "staging"), table
+            assert not analyzed(db_url, table, "staging") & set(WITHOUT[core]), table
+    assert got["old_order_id"] == -1  # columns core has not stay as they are
+
+
+def test_a_staged_file_is_analyzed_for_its_size_and_its_record_numbers_only(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    first = {**BASE, "orders": order(100, "2024-01-10") + "\n" + order(101, "2024-01-11"),
+             "order_items": "1000,100,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+
+    assert analyzed(db_url, "orders", "staging") == {"rec_no"}
+    [(rows,)] = query(db_url, "select reltuples::integer from pg_class where oid = 'staging.orders'::regclass")
+    assert rows == 2

@@ -1,4 +1,5 @@
 {% from "_macros.sql" import split_table, rest_of_stage, record_rejects, keep_last_valid with context %}
+{% from "_macros.sql" import core_statistics_targets with context %}
 -- Stage 23: validate staged orders (data contract: orders.csv).
 -- Output: staging.orders_valid, typed, one row per order_id (the last valid line), status canonical.
 {% set f = files["orders"] %}
@@ -105,6 +106,8 @@ from checked
 
 {% call rest_of_stage() %}
 {{ record_rejects(f, run_id, table="orders_valid") }};
+
+{{ core_statistics_targets("orders_valid", "orders") }};
 
 {{ keep_last_valid("orders_valid", "order_id") }}
 {% endcall %}

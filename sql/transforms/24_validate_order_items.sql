@@ -1,4 +1,5 @@
 {% from "_macros.sql" import split_table, rest_of_stage, record_rejects, keep_last_valid with context %}
+{% from "_macros.sql" import core_statistics_targets with context %}
 -- Stage 24: validate staged order items (data contract: order_items.csv).
 -- Every rule yields the contract's reason code; the first broken rule of a row is its reason.
 -- Output: staging.order_items_valid, typed, one row per order_item_id (the last valid line),
@@ -116,6 +117,8 @@ from checked
 
 {% call rest_of_stage() %}
 {{ record_rejects(f, run_id, table="order_items_valid") }};
+
+{{ core_statistics_targets("order_items_valid", "order_items") }};
 
 {{ keep_last_valid("order_items_valid", "order_item_id") }}
 {% endcall %}

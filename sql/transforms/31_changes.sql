@@ -1,4 +1,5 @@
 {% from "_partitions.sql" import within_dates with context %}
+{% from "_macros.sql" import core_statistics_targets with context %}
 -- Stage 31: what this batch changes, before anything is changed. For each entity, the
 -- accepted rows that are new or differ from the loaded version (a row that arrives again
 -- unchanged is left alone, so a re-delivery changes nothing); and the orders whose sales
@@ -116,6 +117,7 @@ where
         n.delivery_date, n.total_amount
     );
 create unique index on staging.orders_changed (order_id);
+{{ core_statistics_targets("orders_changed", "orders") }};
 
 drop table if exists staging.order_items_changed;
 create unlogged table staging.order_items_changed as
@@ -134,6 +136,7 @@ where
     or (i.order_id, i.order_date, i.product_id, i.quantity, i.price, i.discount, i.total)
     is distinct from (n.order_id, n.order_date, n.product_id, n.quantity, n.price, n.discount, n.total);
 create unique index on staging.order_items_changed (order_item_id);
+{{ core_statistics_targets("order_items_changed", "order_items") }};
 {%- endif %}
 
 -- The orders a new or changed line belongs to, or leaves: their revenue is summed from their
