@@ -236,28 +236,40 @@ having sum(units) <> 0 or sum(orders) <> 0 or sum(revenue) <> 0;
     `orders` (order_lines in marts.monthly_category_sales); rows left without an order
     disappear. -#}
 {% macro upsert_delta(mart, keys, delta, orders="orders") -%}
+-- A row the batch takes its last order from is deleted, not first updated to zeros (a new
+-- version and index entries) and then deleted. Only a row the batch took orders from can be
+-- left with none: no row is kept at 0 orders between batches, and a key new to the mart gains
+-- orders. The other rows are added to (or inserted), in key order as the first load inserts:
+-- each leaf page of the primary key is reached once (measured in docs/benchmarks.md).
+with
+gone as (
+    delete from marts.{{ mart }} as m
+    using staging.{{ delta }} as d
+    where
+    {%- for k in keys %}
+        m.{{ k }} = d.{{ k }} and
+    {%- endfor %}
+        d.orders < 0
+        and m.{{ orders }} + d.orders = 0
+    returning {% for k in keys %}m.{{ k }}{{ ", " if not loop.last }}{% endfor %}
+)
+
 insert into marts.{{ mart }} as m ({{ keys | join(", ") }}, units, {{ orders }}, revenue)
-select {{ keys | join(", ") }}, units, orders, revenue
-from staging.{{ delta }}
--- in key order, as the first load inserts: each leaf page of the primary key is reached once
--- (measured in docs/benchmarks.md)
-order by {{ keys | join(", ") }}
+select {% for k in keys %}d.{{ k }}, {% endfor %}d.units, d.orders, d.revenue
+from staging.{{ delta }} as d
+where not exists (
+    select 1 from gone as g
+    where
+    {%- for k in keys %}
+        g.{{ k }} = d.{{ k }}{{ " and" if not loop.last }}
+    {%- endfor %}
+)
+order by {% for k in keys %}d.{{ k }}{{ ", " if not loop.last }}{% endfor %}
 on conflict ({{ keys | join(", ") }}) do update
     set
         units = m.units + excluded.units,
         {{ orders }} = m.{{ orders }} + excluded.{{ orders }},
         revenue = m.revenue + excluded.revenue;
-
--- only a row the batch took orders from can be left with none (no row is kept at 0 orders
--- between batches, and a key new to the mart gained orders)
-delete from marts.{{ mart }} as m
-using staging.{{ delta }} as d
-where
-{%- for k in keys %}
-    m.{{ k }} = d.{{ k }} and
-{%- endfor %}
-    d.orders < 0
-    and m.{{ orders }} = 0;
 {%- endmacro %}
 
 {#- The per-day difference staging.<touched>_days_delta (apply_delta) summed per calendar month
