@@ -237,7 +237,7 @@ def stage_file(
         # so that a small batch is joined to the core tables by index, a full one by hash. Only
         # rec_no (the key the rejects are joined back on): the fields are text that the
         # validation reads whole and parses, and their statistics were most of the time (100k
-        # orders: 283 -> 34 ms, docs/benchmarks.md); the table's size comes with any column.
+        # orders: 267 -> 24 ms, docs/benchmarks.md); the table's size comes with any column.
         conn.execute(f"analyze staging.{f.key} (rec_no)")  # type: ignore[arg-type]
         conn.commit()
     return StagedFile(
