@@ -29,7 +29,7 @@ def targets(url: str, table: str, schema: str = "core") -> dict[str, int]:
     return dict(rows)
 
 
-def analyzed(url: str, table: str, schema: str) -> set[str]:
+def columns_with_statistics(url: str, table: str, schema: str) -> set[str]:
     """The columns of <schema>.<table> that ANALYZE gathered statistics for."""
     sql = "select attname from pg_stats where schemaname = %s and tablename = %s"
     return {c for (c,) in query(url, sql, schema, table)}
@@ -87,8 +87,8 @@ def test_a_batchs_staging_tables_of_orders_and_lines_take_the_core_tables_target
             got = targets(db_url, table, "staging")
             assert {c: got[c] for c in WITHOUT[core]} == dict.fromkeys(WITHOUT[core], 0), table
             assert got["order_id"] == -1, table  # the keys keep theirs
-            assert "order_id" in analyzed(db_url, table, "staging"), table
-            assert not analyzed(db_url, table, "staging") & set(WITHOUT[core]), table
+            assert "order_id" in columns_with_statistics(db_url, table, "staging"), table
+            assert not columns_with_statistics(db_url, table, "staging") & set(WITHOUT[core]), table
     assert got["old_order_id"] == -1  # columns core has not stay as they are
 
 
@@ -99,6 +99,6 @@ def test_a_staged_file_is_analyzed_for_its_size_and_its_record_numbers_only(
              "order_items": "1000,100,10,1,100.00,,"}
     assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
 
-    assert analyzed(db_url, "orders", "staging") == {"rec_no"}
+    assert columns_with_statistics(db_url, "orders", "staging") == {"rec_no"}
     [(rows,)] = query(db_url, "select reltuples::integer from pg_class where oid = 'staging.orders'::regclass")
     assert rows == 2
