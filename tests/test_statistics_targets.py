@@ -39,13 +39,20 @@ def order(order_id: int, day: str) -> str:
     return f"{order_id},1,{day} 10:00:00,Delivered,Card,1 Main St,Springfield,IL,62701,US,,,,100.00"
 
 
+FIRST = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
+
+
+def load_first_then_a_batch_on(settings: Settings, tmp_path: Path, day: str) -> None:
+    """FIRST, then a batch of one order (200, with one line) placed on ``day``."""
+    assert run_load(settings, write_delivery(tmp_path / "first", FIRST)).status == "ok"
+    batch = {"orders": order(200, day), "order_items": "2000,200,10,1,100.00,,"}
+    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+
+
 def test_a_month_partition_created_by_a_batch_takes_its_parents_targets(
     settings: Settings, db_url: str, tmp_path: Path
 ) -> None:
-    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
-    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
-    batch = {"orders": order(200, "2024-03-10"), "order_items": "2000,200,10,1,100.00,,"}
-    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+    load_first_then_a_batch_on(settings, tmp_path, "2024-03-10")
 
     for table, columns in WITHOUT.items():
         for partition in (table, f"{table}_y2024m01", f"{table}_y2024m03"):
@@ -59,14 +66,10 @@ def test_a_month_partition_created_by_a_batch_takes_its_parents_targets(
 def test_analyze_gathers_statistics_of_the_filtered_columns_only(
     settings: Settings, db_url: str, tmp_path: Path
 ) -> None:
-    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
-    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+    assert run_load(settings, write_delivery(tmp_path / "first", FIRST)).status == "ok"
 
     for table in WITHOUT:
-        analyzed = {
-            c for (c,) in query(db_url, "select attname from pg_stats where schemaname = 'core' and tablename = %s",
-                                f"{table}_y2024m01")
-        }
+        analyzed = columns_with_statistics(db_url, f"{table}_y2024m01", "core")
         assert analyzed, f"{table}_y2024m01 was not analyzed"
         assert {"order_id", "order_date"} <= analyzed
         assert not analyzed & set(WITHOUT[table])
@@ -76,10 +79,7 @@ def test_analyze_gathers_statistics_of_the_filtered_columns_only(
 def test_a_batchs_staging_tables_of_orders_and_lines_take_the_core_tables_targets(
     settings: Settings, db_url: str, tmp_path: Path
 ) -> None:
-    first = {**BASE, "orders": order(100, "2024-01-10"), "order_items": "1000,100,10,1,100.00,,"}
-    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
-    batch = {"orders": order(200, "2024-01-12"), "order_items": "2000,200,10,1,100.00,,"}
-    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+    load_first_then_a_batch_on(settings, tmp_path, "2024-01-12")
 
     for core, staged in (("orders", ("orders_valid", "orders_changed")),
                          ("order_items", ("order_items_valid", "order_items_changed"))):
@@ -87,9 +87,11 @@ def test_a_batchs_staging_tables_of_orders_and_lines_take_the_core_tables_target
             got = targets(db_url, table, "staging")
             assert {c: got[c] for c in WITHOUT[core]} == dict.fromkeys(WITHOUT[core], 0), table
             assert got["order_id"] == -1, table  # the keys keep theirs
-            assert "order_id" in columns_with_statistics(db_url, table, "staging"), table
-            assert not columns_with_statistics(db_url, table, "staging") & set(WITHOUT[core]), table
-    assert got["old_order_id"] == -1  # columns core has not stay as they are
+            analyzed = columns_with_statistics(db_url, table, "staging")
+            assert "order_id" in analyzed, table
+            assert not analyzed & set(WITHOUT[core]), table
+    # columns core has not stay as they are
+    assert targets(db_url, "order_items_changed", "staging")["old_order_id"] == -1
 
 
 def test_a_staged_file_is_analyzed_for_its_size_and_its_record_numbers_only(
