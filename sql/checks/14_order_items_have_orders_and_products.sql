@@ -50,9 +50,9 @@ cross join
         offset 0  -- noqa: AM09
     ) as r
 {% if not whole %}
--- a batch: the products meet the touched lines of every month at once, in one hash join (inside,
--- once per month, the planner expected a tenth of the lines and probed the products' key once
--- per line: 1.01 -> 0.75 s, docs/benchmarks.md)
+-- a batch: the products meet the touched lines of every month at once, in one hash join. Inside,
+-- expecting a tenth of the touched lines, the planner joined every line of the month before the
+-- touched filter, or probed the products' key once per line (1.01 -> 0.75 s, docs/benchmarks.md)
 left join core.products as pr on r.product_id = pr.product_id
 where r.no_order or pr.product_id is null
 {% endif %}
