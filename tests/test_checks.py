@@ -629,6 +629,44 @@ def test_batch_scope_reads_only_the_touched_months_partitions(settings: Settings
         c.rollback()
 
 
+def test_batch_scope_reads_the_line_keys_the_batch_wrote(settings: Settings, tmp_path: Path) -> None:
+    """Lines and their keys are written by stage 37 (an order moves to another order_date) and
+    stage 38 (a new, changed or departed line) only: order_item_keys_consistent reads the lines of
+    those orders, and leaves those of an order whose status alone changed, which keep their keys."""
+    url = settings.database_url
+    assert url
+    assert load_rows(settings, tmp_path, CLEAN, base=False, name="first").status == "ok"
+    second = run_load(settings, write_delivery(tmp_path / "second", {
+        "orders": "\n".join([
+            _order(100, 1, D_OLD, "10:00:00", "Delivered", "210.00"),  # gains line 1006
+            _order(101, 1, D_OLD, "10:00:00", "Shipped", "1025.00"),  # moves from D1 to D_OLD's month
+            _order(103, 2, D2, "09:00:00", "Shipped", "75.00"),  # its status alone changes
+        ]),
+        "order_items": "1006,100,13,1,10.00,,10.00\n",
+    }))
+    assert second.status == "ok" and second.run_id is not None
+    assert query(url, "select order_id, order_date from core.order_item_keys where order_item_id = 1001") == [
+        (101, dt.datetime.combine(D_OLD, dt.time(10), dt.UTC))
+    ]
+
+    def keys_check(c: psycopg.Connection, scope: str) -> CheckResult:
+        [result] = run_checks(c, RENDERER, run_id=second.run_id, scope=scope,  # type: ignore[arg-type]
+                              only=["order_item_keys_consistent"])
+        return result
+
+    with psycopg.connect(url) as c:
+        assert keys_check(c, "batch").status == "pass"
+        for line, order in ((1001, "moved"), (1006, "new line"), (1000, "gained a line")):
+            c.execute("update core.order_item_keys set order_id = 102 where order_item_id = %s", (line,))
+            result = keys_check(c, "batch")
+            assert (result.status, [s["order_item_id"] for s in result.sample]) == ("fail", [line]), order
+            c.rollback()
+        # a line of the order whose status alone changed: not written, so not read by the batch
+        c.execute("update core.order_item_keys set order_id = 102 where order_item_id = 1004")
+        assert (keys_check(c, "batch").status, keys_check(c, "all").status) == ("pass", "fail")
+        c.rollback()
+
+
 # -- gating a load -----------------------------------------------------------------------------------
 
 
