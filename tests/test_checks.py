@@ -629,10 +629,19 @@ def test_batch_scope_reads_only_the_touched_months_partitions(settings: Settings
         c.rollback()
 
 
-def test_batch_scope_reads_the_line_keys_the_batch_wrote(settings: Settings, tmp_path: Path) -> None:
+#: the checks of order lines, each with a corruption of one line (LINE)
+LINE_CORRUPTIONS = {
+    "order_item_keys_consistent": "update core.order_item_keys set order_id = 102 where order_item_id = LINE",
+    "order_items_have_orders_and_products": "update core.order_items set product_id = 999 where order_item_id = LINE",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINE_CORRUPTIONS))
+def test_batch_scope_reads_the_lines_the_batch_wrote(settings: Settings, tmp_path: Path, name: str) -> None:
     """Lines and their keys are written by stage 37 (an order moves to another order_date) and
-    stage 38 (a new, changed or departed line) only: order_item_keys_consistent reads the lines of
-    those orders, and leaves those of an order whose status alone changed, which keep their keys."""
+    stage 38 (a new, changed or departed line) only: the checks of lines read the lines of those
+    orders, and leave those of an order whose status alone changed (updated in place, its lines
+    and their keys as they were)."""
     url = settings.database_url
     assert url
     assert load_rows(settings, tmp_path, CLEAN, base=False, name="first").status == "ok"
@@ -649,21 +658,20 @@ def test_batch_scope_reads_the_line_keys_the_batch_wrote(settings: Settings, tmp
         (101, dt.datetime.combine(D_OLD, dt.time(10), dt.UTC))
     ]
 
-    def keys_check(c: psycopg.Connection, scope: str) -> CheckResult:
-        [result] = run_checks(c, RENDERER, run_id=second.run_id, scope=scope,  # type: ignore[arg-type]
-                              only=["order_item_keys_consistent"])
+    def check(c: psycopg.Connection, scope: str) -> CheckResult:
+        [result] = run_checks(c, RENDERER, run_id=second.run_id, scope=scope, only=[name])  # type: ignore[arg-type]
         return result
 
     with psycopg.connect(url) as c:
-        assert keys_check(c, "batch").status == "pass"
+        assert check(c, "batch").status == "pass"
         for line, order in ((1001, "moved"), (1006, "new line"), (1000, "gained a line")):
-            c.execute("update core.order_item_keys set order_id = 102 where order_item_id = %s", (line,))
-            result = keys_check(c, "batch")
+            c.execute(LINE_CORRUPTIONS[name].replace("LINE", str(line)))  # type: ignore[arg-type]
+            result = check(c, "batch")
             assert (result.status, [s["order_item_id"] for s in result.sample]) == ("fail", [line]), order
             c.rollback()
         # a line of the order whose status alone changed: not written, so not read by the batch
-        c.execute("update core.order_item_keys set order_id = 102 where order_item_id = 1004")
-        assert (keys_check(c, "batch").status, keys_check(c, "all").status) == ("pass", "fail")
+        c.execute(LINE_CORRUPTIONS[name].replace("LINE", "1004"))  # type: ignore[arg-type]
+        assert (check(c, "batch").status, check(c, "all").status) == ("pass", "fail")
         c.rollback()
 
 

@@ -1,6 +1,6 @@
 {#- Shared by the checks on orders, order lines and the daily marts (not a check itself: no NN_ prefix).
     Import with context: {% from "_scope.sql" import month_ranges, day_ranges, in_range, mart_days, touched,
-    on_touched_days with context %} -#}
+    orders_with_written_lines, on_touched_days with context %} -#}
 
 {#- The order_date ranges a check reads: one per UTC month the batch touched (the months of
     staging.touched_days, which holds the current and previous day of every touched order), or
@@ -74,6 +74,23 @@ true
 {%- else -%}
 true
 {%- endif %}
+{%- endmacro %}
+
+{#- The orders whose lines, and the keys of these lines, the batch wrote: an order with a new,
+    changed or departed line (stage 38), or one whose order_date moved (stage 37 moves its lines
+    and deletes it at its old date). Nothing else writes lines or their keys: an order whose
+    status alone changes keeps both as they were, so a check of lines and keys reads only these
+    (for the bench's 1 % batch, 50,000 orders instead of 100,000). A query's own CTE, which a
+    batch alone has: whole tables need no list. Not materialized: the planner then knows its
+    size and hashes it once for every range. -#}
+{% macro orders_with_written_lines() -%}
+select c.order_id from staging.order_items_changed as c
+    union
+    select c.old_order_id from staging.order_items_changed as c
+    where c.old_order_id is not null
+    union
+    select o.order_id from staging.orders_changed as o
+    where o.old_order_date <> o.order_date
 {%- endmacro %}
 
 {#- The rows of a daily mart (keyed by sales_date first) on the days the batch touched (true when
