@@ -168,6 +168,52 @@ def test_only_orders_whose_sales_can_move_are_summed_again(
     assert snapshot(db_url) == snapshot(second_db_url)
 
 
+def test_the_touched_customers_are_those_of_the_touched_orders_before_and_after(
+    settings: Settings, db_url: str, tmp_path: Path
+) -> None:
+    """staging.touched_customers (the customers whose lifetime figures stage 47 may move and
+    customer_lifetime_reconcile reads) holds the customer of every touched order before the
+    batch and after it, and every delivered customer; no one else."""
+    first = {
+        **BASE,
+        "customers": textwrap.dedent(BASE["customers"]) + "\n".join(
+            f"{c},c{c}@example.com,C,{c},,,,,,,2023-01-01 00:00:00," for c in (3, 4, 5)
+        ),
+        "orders": """
+            200,1,2024-01-01 10:00:00,Delivered,,,,,,,,,,
+            201,3,2024-01-02 10:00:00,Delivered,,,,,,,,,,
+            202,4,2024-01-03 10:00:00,Delivered,,,,,,,,,,
+        """,
+        "order_items": """
+            2000,200,10,1,100.00,,
+            2001,201,10,1,100.00,,
+            2002,202,10,1,100.00,,
+        """,
+    }
+    assert run_load(settings, write_delivery(tmp_path / "first", first)).status == "ok"
+    batch = {
+        "orders": """
+            200,2,2024-01-01 10:00:00,Delivered,,,,,,,,,,
+            203,5,2024-01-04 10:00:00,Delivered,,,,,,,,,,
+        """,
+        # 201 is not delivered again: it only gains a line
+        "order_items": """
+            2003,201,11,1,1000.00,,
+            2004,203,10,1,100.00,,
+        """,
+    }
+    assert run_load(settings, write_delivery(tmp_path / "batch", batch)).status == "ok"
+    # 200 moves from customer 1 to 2, 201 (customer 3) gains a line, 203 is customer 5's new order;
+    # customer 4's order is untouched
+    assert query(db_url, "select customer_id from staging.touched_customers order by 1") == [(1,), (2,), (3,), (5,)]
+    customer = {
+        "customers": "4,c4@example.com,C,Four,,,,,,,2023-01-01 00:00:00,",
+        "orders": "203,5,2024-01-04 10:00:00,Shipped,,,,,,,,,,",
+    }
+    assert run_load(settings, write_delivery(tmp_path / "customer", customer)).status == "ok"
+    assert query(db_url, "select customer_id from staging.touched_customers order by 1") == [(4,), (5,)]
+
+
 def test_redelivering_a_batch_changes_nothing(settings: Settings, db_url: str, tmp_path: Path) -> None:
     run_load(settings, write_delivery(tmp_path / "b1", BATCH_1))
     run_load(settings, write_delivery(tmp_path / "b2", BATCH_2))

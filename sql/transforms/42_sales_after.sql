@@ -1,4 +1,3 @@
-{% from "_partitions.sql" import within_dates with context %}
 {% from "_sales_macros.sql" import touched_sales with context %}
 -- Stage 42: the touched orders' counted sales after the batch (see stage 32), and the days
 -- and customers the batch touched.
@@ -11,13 +10,11 @@ from staging.touched_order_keys_after as k
 union
 select sales_date from staging.touched_days_before;
 
+-- ... and their customers after it: a delivered order's is in orders_changed, and a touched order
+-- not delivered again keeps its customer, already there from stage 32 (1.49 -> 1.29 s for this
+-- stage, bench/batch_ab.py, against a lookup of every touched order in core)
 insert into staging.touched_customers (customer_id)
-select o.customer_id
-from staging.touched_order_keys_after as k
-inner join core.orders as o
-    on
-        k.order_id = o.order_id and k.order_date = o.order_date
-        and {{ within_dates("o.order_date", "touched_after") }}
+select customer_id from staging.orders_changed
 except
 select customer_id from staging.touched_customers;
 
