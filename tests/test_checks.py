@@ -658,20 +658,17 @@ def test_batch_scope_reads_the_lines_the_batch_wrote(settings: Settings, tmp_pat
         (101, dt.datetime.combine(D_OLD, dt.time(10), dt.UTC))
     ]
 
-    def check(c: psycopg.Connection, scope: str) -> CheckResult:
-        [result] = run_checks(c, RENDERER, run_id=second.run_id, scope=scope, only=[name])  # type: ignore[arg-type]
-        return result
-
     with psycopg.connect(url) as c:
-        assert check(c, "batch").status == "pass"
+        assert [r.status for r in _run(c, second.run_id, "batch", name)] == ["pass"]
         for line, order in ((1001, "moved"), (1006, "new line"), (1000, "gained a line")):
             c.execute(LINE_CORRUPTIONS[name].replace("LINE", str(line)))  # type: ignore[arg-type]
-            result = check(c, "batch")
+            [result] = _run(c, second.run_id, "batch", name)
             assert (result.status, [s["order_item_id"] for s in result.sample]) == ("fail", [line]), order
             c.rollback()
         # a line of the order whose status alone changed: not written, so not read by the batch
         c.execute(LINE_CORRUPTIONS[name].replace("LINE", "1004"))  # type: ignore[arg-type]
-        assert (check(c, "batch").status, check(c, "all").status) == ("pass", "fail")
+        [batch], [whole] = _run(c, second.run_id, "batch", name), _run(c, second.run_id, "all", name)
+        assert (batch.status, whole.status) == ("pass", "fail")
         c.rollback()
 
 
