@@ -80,9 +80,11 @@ true
     changed or departed line (stage 38), or one whose order_date moved (stage 37 moves its lines
     and deletes it at its old date). Nothing else writes lines or their keys: an order whose
     status alone changes keeps both as they were, so a check of lines and keys reads only these
-    (for the bench's 1 % batch, 50,000 orders instead of 100,000). A query's own CTE, which a
-    batch alone has: whole tables need no list. Not materialized: the planner then knows its
-    size and hashes it once for every range. -#}
+    (for the bench's 1 % batch, 50,000 orders instead of 100,000). The first two parts are
+    stage 31's staging.relined_orders, derived here again because that table is left empty by a
+    first load, whose staging tables `shopetl check --scope batch` may read. A query's own CTE,
+    which a batch alone has: whole tables need no list. Not materialized: the planner then knows
+    its size and hashes it once for every range. -#}
 {% macro orders_with_written_lines() -%}
 select c.order_id from staging.order_items_changed as c
     union
